@@ -1,0 +1,2 @@
+/* placeholder */
+#include "bs-format-private.h"

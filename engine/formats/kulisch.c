@@ -1,0 +1,2 @@
+/* placeholder: replaced by the Kulisch accumulator */
+#include "bs-format-private.h"
