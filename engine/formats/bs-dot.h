@@ -12,7 +12,8 @@ typedef struct {
   double value;    /* the accumulator's content, rounded to nearest double (exact
                     * whenever it fits in 53 bits) */
   double rounded;  /* the accumulator rounded once into the format itself (ELMA:
-                    * through its own linear→log conversion); NaN for kmeans */
+                    * through its own linear→log conversion); block formats and
+                    * kmeans have no scalar codes: rounded to fp32 */
   bs_acc acc;      /* the accumulator actually used (EXACT resolved) */
   bool overflow;   /* int32 wrapped, fp16/fp32 reached inf, Kulisch range exceeded */
 } bs_dot_result;

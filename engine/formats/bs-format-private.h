@@ -52,3 +52,8 @@ int _bs_posit_dot_quire (const bs_format *f, const double *qa, const double *qb,
                          bs_dot_result *r, char *err, size_t errlen);   /* posit.c */
 int _bs_log_dot_elma (const bs_format *f, const double *qa, const double *qb, size_t n,
                       bs_dot_result *r, char *err, size_t errlen);     /* log.c */
+/* Log formats with exact products: log-domain exponents added exactly, each
+ * product converted to linear at full precision, summed in a Kulisch register,
+ * rounded once into the format.  Shows what ELMA's approximations cost. */
+int _bs_log_dot_kulisch (const bs_format *f, const double *qa, const double *qb, size_t n,
+                         bs_dot_result *r, char *err, size_t errlen);  /* log.c */
