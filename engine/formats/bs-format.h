@@ -78,7 +78,8 @@ typedef struct {
   } p;
 } bs_format;
 
-/* Code returned by encode for NaN in a format that has no NaN code. */
+/* Code returned by encode for NaN in a format that has no NaN code (formats of
+ * fewer than 32 bits only: in a 32-bit format it is an ordinary code). */
 #define BS_CODE_NAN UINT32_MAX
 
 /* Options of a tensor quantization. */

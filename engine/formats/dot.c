@@ -136,7 +136,8 @@ bs_dot (const bs_format *f, bs_acc acc, const double *a, const double *b, size_t
         const bs_qopts *o, bs_dot_result *r, char *err, size_t errlen)
 {
   bs_family fam = bs_format_family (f);
-  double *qa = NULL, *qb = NULL, unit;
+  double *qa = NULL, *qb = NULL, *ua = NULL, *ub = NULL, unit = 1.0, scale = 1.0;
+  bs_qopts unit_opts = BS_QOPTS_INIT;
   int ret = -1;
 
   memset (r, 0, sizeof *r);
@@ -162,8 +163,34 @@ bs_dot (const bs_format *f, bs_acc acc, const double *a, const double *b, size_t
       _bs_fail (err, errlen, "out of memory for %zu elements", n);
       goto out;
     }
-  if (bs_format_quantize_ref (f, a, qa, n, o, err, errlen) < 0
-      || bs_format_quantize_ref (f, b, qb, n, o, err, errlen) < 0)
+  /* The accumulators work on the format's own values: quantize a/s at unit
+   * scale (what the reference does inside), and scale the sum by s² at the
+   * end, as hardware applies scales outside the MAC array. */
+  if (o)
+    {
+      unit_opts = *o;
+      scale = o->scale;
+      unit_opts.scale = 1.0;
+    }
+  if (!(isfinite (scale) && scale > 0))
+    {
+      _bs_fail (err, errlen, "scale must be a finite number > 0 (got %g)", scale);
+      goto out;
+    }
+  ua = malloc ((n ? n : 1) * sizeof *ua);
+  ub = malloc ((n ? n : 1) * sizeof *ub);
+  if (!ua || !ub)
+    {
+      _bs_fail (err, errlen, "out of memory for %zu elements", n);
+      goto out;
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      ua[i] = a[i] / scale;
+      ub[i] = b[i] / scale;
+    }
+  if (bs_format_quantize_ref (f, ua, qa, n, &unit_opts, err, errlen) < 0
+      || bs_format_quantize_ref (f, ub, qb, n, &unit_opts, err, errlen) < 0)
     goto out;
 
   switch (acc)
@@ -177,7 +204,7 @@ bs_dot (const bs_format *f, bs_acc acc, const double *a, const double *b, size_t
       ret = 0;
       break;
     case BS_ACC_INT32:
-      ret = dot_int32 (f, qa, qb, n, unit * (o ? o->scale : 1.0), r, err, errlen);
+      ret = dot_int32 (f, qa, qb, n, unit, r, err, errlen);
       break;
     case BS_ACC_QUIRE:
       ret = _bs_posit_dot_quire (f, qa, qb, n, r, err, errlen);
@@ -204,9 +231,13 @@ bs_dot (const bs_format *f, bs_acc acc, const double *a, const double *b, size_t
     r->rounded = bs_format_has_codes (f) && !bs_format_is_block (f)
                  ? bs_format_round (f, r->value) : (double) (float) r->value;
   r->acc = acc;
+  r->value *= scale * scale;
+  r->rounded *= scale * scale;
 
 out:
   free (qa);
   free (qb);
+  free (ua);
+  free (ub);
   return ret;
 }

@@ -219,7 +219,8 @@ bs_format_round (const bs_format *f, double x)
   if (isnan (x) || !f->traits->encode)
     return NAN;
   c = f->traits->encode (f, x);
-  return c == BS_CODE_NAN ? NAN : f->traits->decode (f, c);
+  /* in a 32-bit format UINT32_MAX is an ordinary code (posit32: -minpos) */
+  return c == BS_CODE_NAN && f->bits < 32 ? NAN : f->traits->decode (f, c);
 }
 
 static int
