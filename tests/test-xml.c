@@ -25,7 +25,7 @@ sample (gint64 id)
   l = bs_xml_config_add_layer (c, "conv1", "fixed8", "fixed8", "exact", "layer-pow2");
   l->weight_scale = 0.5;
   l->input_scale = 1.0 / 3.0;         /* needs all 17 digits to come back */
-  bs_xml_config_add_layer (c, "fc", "posit8_0", "log8", "elma", "percentile-99.9");
+  bs_xml_config_add_layer (c, "fc", "posit8_0", "log8", "elma", "pct99.9");
   c->has_metrics = TRUE;
   c->metrics.top1 = 91.23;
   c->metrics.top5 = 99.5;
@@ -67,7 +67,7 @@ test_roundtrip (void)
   g_assert_cmpfloat (l->input_scale, ==, 1.0 / 3.0);
   g_assert_cmpfloat (l->weight_scale, ==, 0.5);
   l = c->layers->pdata[1];
-  g_assert_cmpstr (l->scaling, ==, "percentile-99.9");
+  g_assert_cmpstr (l->scaling, ==, "pct99.9");
   g_assert_true (isnan (l->weight_scale));
   g_assert_true (c->has_metrics);
   g_assert_cmpfloat (c->metrics.top1, ==, 91.23);

@@ -14,6 +14,7 @@ static const struct {
   { "formats", bs_cli_formats, "list number formats, or every code of one (--table NAME)" },
   { "quantize", bs_cli_quantize, "quantize numbers read from stdin, one per line" },
   { "dot", bs_cli_dot, "dot product of pairs 'a b' read from stdin through an accumulator" },
+  { "targets", bs_cli_targets, "list the energy targets (ASIC and FPGA) and their files" },
 };
 
 static void

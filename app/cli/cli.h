@@ -18,6 +18,7 @@ typedef int (*BsCliCommand) (int argc, char **argv);
 int bs_cli_formats (int argc, char **argv);
 int bs_cli_quantize (int argc, char **argv);
 int bs_cli_dot (int argc, char **argv);
+int bs_cli_targets (int argc, char **argv);
 
 /* Print "bitscape-cli: <message>" as one line on stderr; return BS_CLI_USAGE. */
 int bs_cli_usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);

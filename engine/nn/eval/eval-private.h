@@ -1,0 +1,77 @@
+/* eval-private.h — shared between the evaluator's files. */
+#pragma once
+
+#include "bs-eval.h"
+#include "bs-format.h"
+
+#include <stdatomic.h>
+
+/* What the evaluator knows of one compute layer. */
+typedef struct {
+  bs_layer_info info;        /* at batch 1 */
+  const float *w;            /* fp32 weights (the graph's initializer) */
+  int64_t w_count;
+  int64_t channels;          /* output channels (channel scaling) */
+  int64_t channel_stride;    /* weights of channel c: w[c·stride + i·step]… see channel_of */
+  bool channel_major;        /* channel = i / (w_count / channels), else i % channels */
+  float w_maxabs, w_min, w_max;
+  /* calibration of the inputs (fp32 network, calibration set) */
+  float a_maxabs, a_min, a_max;
+  float *a_sample;           /* |x| of a deterministic subsample, sorted */
+  int64_t a_sample_n;
+  uint64_t *w_hist, *a_hist;
+  /* fp32 reference outputs of the first stat images */
+  float *ref_out;
+  int64_t out_per_image, in_per_image;
+  /* the quantized weights last made, and for which choice */
+  char q_key[160];
+  float *qw;
+  double q_scale;            /* per-layer scale (channel/block: the largest) */
+  double q_sqnr;
+  int64_t q_zeros;
+  /* input and output statistics of the last run (reused when the prefix
+   * cache skips the layer) */
+  int64_t last_z_fp32, last_z;
+  double last_sig, last_noise;
+} _bs_ev_layer;
+
+/* One boundary of the prefix cache: the values live before compute layer j. */
+typedef struct {
+  int layer;
+  int node;
+  int n_live;
+  int *live;                 /* value ids */
+  int64_t *elems;            /* floats per image of each live value */
+  int64_t per_image;         /* Σ elems */
+  float *data;               /* [images][per_image], NULL if over budget */
+  bool valid;                /* holds the activations of ev->cache_cfg */
+} _bs_ev_boundary;
+
+struct bs_evaluator {
+  bs_graph *g;
+  bs_eval_opts o;
+  int n_layers;
+  _bs_ev_layer *layers;
+  bs_tensor test;            /* normalised test images [N, C, H, W] */
+  int32_t *labels;
+  int64_t n_images;
+  int64_t stat_images;
+  int n_classes;
+  _bs_ev_boundary *bounds;   /* n_layers entries; bounds[0] unused (input) */
+  bs_config *cache_cfg;
+  atomic_int cancel;
+};
+
+/* eval-calib.c */
+int _bs_ev_calibrate (bs_evaluator *ev, const bs_dataset *calib, char *err, size_t errlen);
+int _bs_ev_reference (bs_evaluator *ev, char *err, size_t errlen);
+/* The scale of layer j's inputs for a format and scaling choice. */
+double _bs_ev_input_scale (const bs_evaluator *ev, int j, const bs_format *f,
+                           const bs_layer_config *lc);
+/* Quantize layer j's weights for lc (cached on the layer by choice). */
+int _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, char *err,
+                             size_t errlen);
+/* Formats whose values carry their own scales: no extra scaling applies. */
+bool _bs_ev_self_scaled (const bs_format *f);
+
+double _bs_sqnr_db (double signal, double noise);

@@ -1,0 +1,579 @@
+/* eval.c — the evaluator: construction, runs, prefix cache, statistics. */
+#include "eval-private.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Per-chunk statistics, reduced in chunk order so that results do not
+ * depend on which worker ran which chunk. */
+typedef struct {
+  int64_t top1, top5;
+  int64_t *in_zeros_fp32, *in_zeros;   /* per layer */
+  double *out_sig, *out_noise;         /* per layer, stat images only */
+} chunk_stats;
+
+typedef struct {
+  bs_evaluator *ev;
+  const bs_config *cfg;
+  bs_format *fin;            /* input format per layer */
+  double *in_scale;          /* per layer */
+  bool *quantize_input;      /* false for fp32 inputs */
+  int start_layer;           /* first compute layer to run (0: from the input) */
+  int start_node;
+  chunk_stats *stats;        /* one per chunk */
+  int64_t chunk;
+} run_ctx;
+
+static int fail (char *err, size_t errlen, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+
+static int
+fail (char *err, size_t errlen, const char *fmt, ...)
+{
+  if (err && errlen)
+    {
+      va_list ap;
+      va_start (ap, fmt);
+      vsnprintf (err, errlen, fmt, ap);
+      va_end (ap);
+    }
+  return -1;
+}
+
+int
+bs_evaluator_n_layers (const bs_evaluator *ev)
+{
+  return ev->n_layers;
+}
+
+const bs_layer_info *
+bs_evaluator_layer (const bs_evaluator *ev, int i)
+{
+  return i >= 0 && i < ev->n_layers ? &ev->layers[i].info : NULL;
+}
+
+void
+bs_evaluator_cancel (bs_evaluator *ev)
+{
+  atomic_store (&ev->cancel, 1);
+}
+
+static void
+layer_setup (bs_evaluator *ev, _bs_ev_layer *L)
+{
+  const bs_node *node = &ev->g->nodes[L->info.node];
+  const bs_value *wv = &ev->g->values[L->info.weight];
+
+  L->w = bs_tensor_f32 (&wv->data);
+  L->w_count = bs_shape_numel (&L->info.w_shape);
+  L->in_per_image = bs_shape_numel (&L->info.in_shape) / L->info.in_shape.dims[0];
+  L->out_per_image = bs_shape_numel (&L->info.out_shape) / L->info.out_shape.dims[0];
+  /* output channels: Conv W [M, C/g, kh, kw]; Gemm B [N, K] with transB, else
+   * [K, N]; MatMul B [K, N] */
+  if (L->info.op == BS_OP_CONV || (L->info.op == BS_OP_GEMM && node->p.gemm.trans_b))
+    {
+      L->channels = L->info.w_shape.dims[0];
+      L->channel_major = true;
+    }
+  else
+    {
+      L->channels = L->info.w_shape.dims[L->info.w_shape.ndim - 1];
+      L->channel_major = false;
+    }
+  L->w_min = INFINITY;
+  L->w_max = -INFINITY;
+  for (int64_t i = 0; i < L->w_count; i++)
+    {
+      float v = L->w[i];
+      if (v < L->w_min) L->w_min = v;
+      if (v > L->w_max) L->w_max = v;
+      if (fabsf (v) > L->w_maxabs) L->w_maxabs = fabsf (v);
+    }
+}
+
+/* Sizes of the prefix-cache boundaries; memory is taken when first used. */
+static int
+bounds_setup (bs_evaluator *ev, char *err, size_t errlen)
+{
+  ev->bounds = calloc ((size_t) ev->n_layers, sizeof *ev->bounds);
+  if (!ev->bounds)
+    return fail (err, errlen, "%s", "out of memory");
+  for (int j = 1; j < ev->n_layers; j++)
+    {
+      _bs_ev_boundary *b = &ev->bounds[j];
+      bs_shape *shapes = malloc ((size_t) ev->g->n_values * sizeof *shapes);
+      if (!shapes)
+        return fail (err, errlen, "%s", "out of memory");
+      b->layer = j;
+      b->node = ev->layers[j].info.node;
+      if (bs_graph_live_values (ev->g, b->node, &b->live, &b->n_live) < 0
+          || bs_graph_infer_shapes (ev->g, NULL, shapes, err, errlen) < 0)
+        {
+          free (shapes);
+          return -1;
+        }
+      b->elems = calloc ((size_t) (b->n_live ? b->n_live : 1), sizeof *b->elems);
+      if (!b->elems)
+        {
+          free (shapes);
+          return fail (err, errlen, "%s", "out of memory");
+        }
+      for (int k = 0; k < b->n_live; k++)
+        {
+          const bs_shape *s = &shapes[b->live[k]];
+          b->elems[k] = bs_shape_numel (s) / (s->ndim > 0 && s->dims[0] > 0 ? s->dims[0] : 1);
+          b->per_image += b->elems[k];
+        }
+      free (shapes);
+    }
+  return 0;
+}
+
+bs_evaluator *
+bs_evaluator_new (bs_graph *g, const bs_dataset *test, const bs_dataset *calib,
+                  const bs_eval_opts *o, char *err, size_t errlen)
+{
+  bs_evaluator *ev = calloc (1, sizeof *ev);
+  bs_layer_info *info = NULL;
+  int n = 0;
+  bs_shape one;
+  int64_t dims[4] = { 1, test->c, test->h, test->w };
+
+  if (!ev)
+    {
+      fail (err, errlen, "%s", "out of memory");
+      return NULL;
+    }
+  ev->g = g;
+  ev->o = *o;
+  if (ev->o.chunk <= 0)
+    ev->o.chunk = 64;
+  if (ev->o.stat_images <= 0)
+    ev->o.stat_images = 256;
+  if (ev->o.cache_bytes == 0)
+    ev->o.cache_bytes = (size_t) 2 << 30;
+  if (ev->o.hist_bins <= 0)
+    ev->o.hist_bins = 64;
+  if (ev->o.n_threads <= 0)
+    ev->o.n_threads = (int) sysconf (_SC_NPROCESSORS_ONLN);
+  atomic_init (&ev->cancel, 0);
+
+  if (g->n_inputs != 1)
+    {
+      fail (err, errlen, "the evaluator needs a model with one input (this one has %d)",
+            g->n_inputs);
+      goto error;
+    }
+  if (bs_graph_fold_batchnorm (g, err, errlen) < 0)
+    goto error;
+  one = bs_shape_make (4, dims);
+  if (bs_graph_compute_layers (g, &one, &info, &n, err, errlen) < 0)
+    goto error;
+  if (n == 0)
+    {
+      fail (err, errlen, "%s", "the model has no Conv, Gemm or MatMul layer to quantize");
+      free (info);
+      goto error;
+    }
+  ev->n_layers = n;
+  ev->layers = calloc ((size_t) n, sizeof *ev->layers);
+  if (!ev->layers)
+    {
+      free (info);
+      fail (err, errlen, "%s", "out of memory");
+      goto error;
+    }
+  for (int j = 0; j < n; j++)
+    {
+      ev->layers[j].info = info[j];
+      if (!info[j].weight_is_const || info[j].weight < 0)
+        {
+          fail (err, errlen, "layer %s multiplies two activations: not supported", info[j].name);
+          free (info);
+          goto error;
+        }
+      layer_setup (ev, &ev->layers[j]);
+    }
+  free (info);
+
+  ev->n_images = o->limit > 0 && o->limit < test->n ? o->limit : test->n;
+  ev->stat_images = ev->o.stat_images < ev->n_images ? ev->o.stat_images : ev->n_images;
+  ev->n_classes = test->n_classes;
+  if (bs_dataset_batch (test, 0, ev->n_images, &ev->o.norm, &ev->test, err, errlen) < 0)
+    goto error;
+  ev->labels = malloc ((size_t) ev->n_images * sizeof *ev->labels);
+  if (!ev->labels)
+    goto error;
+  memcpy (ev->labels, test->labels, (size_t) ev->n_images * sizeof *ev->labels);
+
+  if (_bs_ev_calibrate (ev, calib, err, errlen) < 0 || _bs_ev_reference (ev, err, errlen) < 0
+      || bounds_setup (ev, err, errlen) < 0)
+    goto error;
+  return ev;
+
+error:
+  bs_evaluator_free (ev);
+  return NULL;
+}
+
+void
+bs_evaluator_free (bs_evaluator *ev)
+{
+  if (!ev)
+    return;
+  for (int j = 0; ev->layers && j < ev->n_layers; j++)
+    {
+      _bs_ev_layer *L = &ev->layers[j];
+      free (L->a_sample);
+      free (L->a_hist);
+      free (L->w_hist);
+      free (L->ref_out);
+      free (L->qw);
+    }
+  for (int j = 0; ev->bounds && j < ev->n_layers; j++)
+    {
+      free (ev->bounds[j].live);
+      free (ev->bounds[j].elems);
+      free (ev->bounds[j].data);
+    }
+  free (ev->bounds);
+  free (ev->layers);
+  free (ev->labels);
+  bs_tensor_clear (&ev->test);
+  bs_config_free (ev->cache_cfg);
+  free (ev);
+}
+
+/* Boundaries j ≥ from get this run's activations, as far as the budget lets. */
+static void
+bounds_prepare (bs_evaluator *ev, int from)
+{
+  size_t used = 0;
+
+  for (int j = 1; j < ev->n_layers; j++)
+    {
+      _bs_ev_boundary *b = &ev->bounds[j];
+      size_t bytes = (size_t) (b->per_image * ev->n_images) * sizeof (float);
+      if (used + bytes > ev->o.cache_bytes)
+        {
+          free (b->data);
+          b->data = NULL;
+          b->valid = false;
+          continue;
+        }
+      used += bytes;
+      if (j >= from)
+        {
+          b->valid = false;
+          if (!b->data)
+            b->data = malloc (bytes);
+        }
+    }
+}
+
+static int
+chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char *err,
+          size_t errlen)
+{
+  run_ctx *rc = user;
+  bs_evaluator *ev = rc->ev;
+  chunk_stats *st = &rc->stats[first / rc->chunk];
+  const bs_graph *g = ev->g;
+  int j = rc->start_layer;
+  int64_t stat_n = first < ev->stat_images ? (ev->stat_images - first < count
+                                              ? ev->stat_images - first : count) : 0;
+
+  if (atomic_load (&ev->cancel))
+    return fail (err, errlen, "%s", "cancelled");
+
+  /* restore the activations that cross the starting boundary */
+  if (rc->start_layer > 0)
+    {
+      const _bs_ev_boundary *b = &ev->bounds[rc->start_layer];
+      size_t off = 0;
+      for (int k = 0; k < b->n_live; k++)
+        {
+          memcpy (bs_exec_data (x, b->live[k]), b->data + off + (size_t) (first * b->elems[k]),
+                  (size_t) (count * b->elems[k]) * sizeof (float));
+          off += (size_t) (b->elems[k] * ev->n_images);
+        }
+    }
+
+  for (int i = rc->start_node; i < g->n_nodes; i++)
+    {
+      if (j < ev->n_layers && ev->layers[j].info.node == i)
+        {
+          _bs_ev_layer *L = &ev->layers[j];
+          const _bs_ev_boundary *b = j > 0 ? &ev->bounds[j] : NULL;
+          float *in = bs_exec_data (x, L->info.input);
+          int64_t m = L->in_per_image * count;
+          float *q = NULL;
+          bs_layer_override ov = { NULL, L->qw, NULL };
+
+          /* save this boundary for later configurations */
+          if (b && b->data && j > rc->start_layer)
+            {
+              size_t off = 0;
+              for (int k = 0; k < b->n_live; k++)
+                {
+                  memcpy (b->data + off + (size_t) (first * b->elems[k]),
+                          bs_exec_data (x, b->live[k]),
+                          (size_t) (count * b->elems[k]) * sizeof (float));
+                  off += (size_t) (b->elems[k] * ev->n_images);
+                }
+            }
+
+          for (int64_t k = 0; k < m; k++)
+            st->in_zeros_fp32[j] += in[k] == 0.0f;
+          if (rc->quantize_input[j])
+            {
+              bs_qopts qo = BS_QOPTS_INIT;
+              q = malloc ((size_t) m * sizeof *q);
+              if (!q)
+                return fail (err, errlen, "%s", "out of memory");
+              qo.scale = rc->in_scale[j];
+              if (bs_format_quantize (&rc->fin[j], in, q, (size_t) m, &qo, err, errlen) < 0)
+                {
+                  free (q);
+                  return -1;
+                }
+              ov.input = q;
+              for (int64_t k = 0; k < m; k++)
+                st->in_zeros[j] += q[k] == 0.0f;
+            }
+          else
+            st->in_zeros[j] = st->in_zeros_fp32[j];
+          if (bs_exec_run_node (x, i, &ov, err, errlen) < 0)
+            {
+              free (q);
+              return -1;
+            }
+          free (q);
+
+          if (stat_n > 0)
+            {
+              const float *out = bs_exec_data (x, L->info.output);
+              const float *ref = L->ref_out + first * L->out_per_image;
+              for (int64_t k = 0; k < stat_n * L->out_per_image; k++)
+                {
+                  double d = (double) ref[k] - out[k];
+                  st->out_sig[j] += (double) ref[k] * ref[k];
+                  st->out_noise[j] += d * d;
+                }
+            }
+          j++;
+        }
+      else if (bs_exec_run_node (x, i, NULL, err, errlen) < 0)
+        return -1;
+    }
+
+  /* top-1 / top-5 from the first output */
+  {
+    const float *logits = bs_exec_data (x, g->outputs[0]);
+    int classes = ev->n_classes;
+    for (int64_t k = 0; k < count; k++)
+      {
+        const float *row = logits + k * classes;
+        int label = ev->labels[first + k], rank = 0;
+        for (int c = 0; c < classes; c++)
+          rank += row[c] > row[label] || (row[c] == row[label] && c < label);
+        st->top1 += rank == 0;
+        st->top5 += rank < 5;
+      }
+  }
+  (void) thread;
+  return 0;
+}
+
+void
+bs_eval_result_clear (bs_eval_result *res)
+{
+  for (int j = 0; res->layers && j < res->n_layers; j++)
+    {
+      free (res->layers[j].w_hist);
+      free (res->layers[j].a_hist);
+    }
+  free (res->layers);
+  memset (res, 0, sizeof *res);
+}
+
+static int
+prepare_layers (bs_evaluator *ev, const bs_config *cfg, run_ctx *rc, char *err, size_t errlen)
+{
+  for (int j = 0; j < ev->n_layers; j++)
+    {
+      const bs_layer_config *lc = bs_config_layer (cfg, j);
+      if (bs_format_parse (lc->input, &rc->fin[j], err, errlen) < 0)
+        return -1;
+      rc->quantize_input[j] = strcmp (lc->input, "fp32") != 0;
+      rc->in_scale[j] = _bs_ev_input_scale (ev, j, &rc->fin[j], lc);
+      if (_bs_ev_quantize_weights (ev, j, lc, err, errlen) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+bs_evaluator_run (bs_evaluator *ev, const bs_config *cfg, bs_eval_result *res, char *err,
+                  size_t errlen)
+{
+  run_ctx rc = { 0 };
+  int64_t n_chunks, L = ev->n_layers;
+  int ret = -1, d;
+  bs_run_opts ro = BS_RUN_OPTS_INIT;
+  int64_t *zeros_arena = NULL;
+  double *sums_arena = NULL;
+
+  memset (res, 0, sizeof *res);
+  atomic_store (&ev->cancel, 0);
+  if (bs_config_n_layers (cfg) != ev->n_layers)
+    {
+      if (err && errlen)
+        snprintf (err, errlen, "the configuration has %d layers, the model %d compute layers",
+                  bs_config_n_layers (cfg), ev->n_layers);
+      return -1;
+    }
+
+  rc.ev = ev;
+  rc.cfg = cfg;
+  rc.chunk = ev->o.chunk;
+  n_chunks = (ev->n_images + rc.chunk - 1) / rc.chunk;
+  rc.fin = calloc ((size_t) L, sizeof *rc.fin);
+  rc.in_scale = calloc ((size_t) L, sizeof *rc.in_scale);
+  rc.quantize_input = calloc ((size_t) L, sizeof *rc.quantize_input);
+  rc.stats = calloc ((size_t) n_chunks, sizeof *rc.stats);
+  zeros_arena = calloc ((size_t) (n_chunks * L * 2), sizeof *zeros_arena);
+  sums_arena = calloc ((size_t) (n_chunks * L * 2), sizeof *sums_arena);
+  if (!rc.fin || !rc.in_scale || !rc.quantize_input || !rc.stats || !zeros_arena || !sums_arena)
+    {
+      fail (err, errlen, "%s", "out of memory");
+      goto out;
+    }
+  for (int64_t c = 0; c < n_chunks; c++)
+    {
+      rc.stats[c].in_zeros_fp32 = zeros_arena + c * L * 2;
+      rc.stats[c].in_zeros = zeros_arena + c * L * 2 + L;
+      rc.stats[c].out_sig = sums_arena + c * L * 2;
+      rc.stats[c].out_noise = sums_arena + c * L * 2 + L;
+    }
+  if (prepare_layers (ev, cfg, &rc, err, errlen) < 0)
+    goto out;
+
+  /* where the prefix cache lets this run start */
+  d = ev->cache_cfg ? bs_config_first_difference (ev->cache_cfg, cfg) : 0;
+  rc.start_layer = 0;
+  for (int j = d < ev->n_layers ? d : ev->n_layers - 1; j > 0; j--)
+    if (ev->bounds[j].valid && ev->bounds[j].data)
+      {
+        rc.start_layer = j;
+        break;
+      }
+  rc.start_node = rc.start_layer > 0 ? ev->bounds[rc.start_layer].node : 0;
+  bounds_prepare (ev, rc.start_layer + 1);
+  bs_config_free (ev->cache_cfg);
+  ev->cache_cfg = NULL;
+
+  ro.n_threads = ev->o.n_threads;
+  ro.chunk = rc.chunk;
+  if (bs_graph_foreach_chunk (ev->g, &ev->test, &ro, chunk_fn, &rc, err, errlen) < 0)
+    goto out;
+
+  for (int j = rc.start_layer + 1; j < ev->n_layers; j++)
+    ev->bounds[j].valid = ev->bounds[j].data != NULL;
+  ev->cache_cfg = bs_config_copy (cfg);
+
+  /* reduce in chunk order */
+  res->n_layers = ev->n_layers;
+  res->layers = calloc ((size_t) L, sizeof *res->layers);
+  if (!res->layers)
+    {
+      fail (err, errlen, "%s", "out of memory");
+      goto out;
+    }
+  {
+    int64_t top1 = 0, top5 = 0;
+    for (int64_t c = 0; c < n_chunks; c++)
+      {
+        top1 += rc.stats[c].top1;
+        top5 += rc.stats[c].top5;
+      }
+    res->images = ev->n_images;
+    res->top1 = 100.0 * (double) top1 / (double) ev->n_images;
+    res->top5 = 100.0 * (double) top5 / (double) ev->n_images;
+  }
+  res->path = "fake-quant";
+  res->first_layer_run = rc.start_layer;
+  for (int j = 0; j < ev->n_layers; j++)
+    {
+      _bs_ev_layer *Lj = &ev->layers[j];
+      bs_eval_layer *r = &res->layers[j];
+      int64_t z_fp32 = 0, z = 0, wz = 0;
+      double sig = 0, noise = 0;
+      int bins = ev->o.hist_bins;
+
+      if (j < rc.start_layer)
+        {
+          /* not run: the same inputs as in the run that filled the cache */
+          z_fp32 = Lj->last_z_fp32;
+          z = Lj->last_z;
+          sig = Lj->last_sig;
+          noise = Lj->last_noise;
+        }
+      else
+        for (int64_t c = 0; c < n_chunks; c++)
+          {
+            z_fp32 += rc.stats[c].in_zeros_fp32[j];
+            z += rc.stats[c].in_zeros[j];
+            sig += rc.stats[c].out_sig[j];
+            noise += rc.stats[c].out_noise[j];
+          }
+      Lj->last_z_fp32 = z_fp32;
+      Lj->last_z = z;
+      Lj->last_sig = sig;
+      Lj->last_noise = noise;
+      for (int64_t i = 0; i < Lj->w_count; i++)
+        wz += Lj->w[i] == 0.0f;
+      snprintf (r->name, sizeof r->name, "%s", Lj->info.name);
+      r->op = Lj->info.op;
+      r->node = Lj->info.node;
+      r->macs = Lj->info.macs;
+      r->params = Lj->info.params;
+      r->weight_count = Lj->w_count;
+      r->input_count = Lj->in_per_image;
+      r->output_count = Lj->out_per_image;
+      r->input_sparsity_fp32 = (double) z_fp32 / (double) (Lj->in_per_image * ev->n_images);
+      r->input_sparsity = (double) z / (double) (Lj->in_per_image * ev->n_images);
+      r->weight_sparsity_fp32 = (double) wz / (double) Lj->w_count;
+      r->weight_sparsity = (double) Lj->q_zeros / (double) Lj->w_count;
+      r->weight_sqnr_db = Lj->q_sqnr;
+      r->output_sqnr_db = _bs_sqnr_db (sig, noise);
+      r->weight_scale = Lj->q_scale;
+      r->input_scale = rc.in_scale[j];
+      r->w_min = Lj->w_min;
+      r->w_max = Lj->w_max;
+      r->a_min = Lj->a_min;
+      r->a_max = Lj->a_max;
+      r->n_bins = bins;
+      r->w_hist = malloc ((size_t) bins * sizeof *r->w_hist);
+      r->a_hist = malloc ((size_t) bins * sizeof *r->a_hist);
+      if (r->w_hist)
+        memcpy (r->w_hist, Lj->w_hist, (size_t) bins * sizeof *r->w_hist);
+      if (r->a_hist)
+        memcpy (r->a_hist, Lj->a_hist, (size_t) bins * sizeof *r->a_hist);
+    }
+  ret = 0;
+out:
+  if (ret < 0)
+    bs_eval_result_clear (res);
+  free (rc.fin);
+  free (rc.in_scale);
+  free (rc.quantize_input);
+  free (rc.stats);
+  free (zeros_arena);
+  free (sums_arena);
+  return ret;
+}

@@ -1,0 +1,198 @@
+/* graph-exec.c — running a graph's nodes on buffers sized for one set of
+ * input shapes. */
+#include "nn-private.h"
+
+#include <cblas.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bs_exec {
+  const bs_graph *g;
+  bs_shape *shapes;    /* per value */
+  bs_tensor *bufs;     /* per value; empty for initializers */
+  _bs_scratch scratch;
+};
+
+float *
+_bs_scratch_get (_bs_scratch *s, size_t n)
+{
+  if (n > s->n)
+    {
+      float *p = realloc (s->p, n * sizeof (float));
+      if (!p)
+        return NULL;
+      s->p = p;
+      s->n = n;
+    }
+  return s->p;
+}
+
+void
+bs_exec_free (bs_exec *x)
+{
+  if (!x)
+    return;
+  if (x->bufs)
+    for (int i = 0; i < x->g->n_values; i++)
+      bs_tensor_clear (&x->bufs[i]);
+  free (x->bufs);
+  free (x->shapes);
+  free (x->scratch.p);
+  free (x);
+}
+
+/* The engine parallelises over the batch (graph-run.c); OpenBLAS's own
+ * threads would only compete with those workers and serialise concurrent
+ * calls, so the process's OpenBLAS runs single-threaded from the first exec
+ * on.  One-time and idempotent; every GEMM then runs the same way whoever
+ * calls it, which keeps results independent of the worker count. */
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+
+static void
+blas_single_thread (void)
+{
+  openblas_set_num_threads (1);
+}
+
+bs_exec *
+bs_exec_new (const bs_graph *g, const bs_shape *in_shapes, char *err, size_t errlen)
+{
+  bs_exec *x;
+  size_t nv = (size_t) (g->n_values ? g->n_values : 1);
+  char msg[200];
+
+  pthread_once (&blas_once, blas_single_thread);
+  x = calloc (1, sizeof *x);
+  if (!x)
+    {
+      _bs_nn_fail (err, errlen, "out of memory");
+      return NULL;
+    }
+  x->g = g;
+  x->shapes = calloc (nv, sizeof *x->shapes);
+  x->bufs = calloc (nv, sizeof *x->bufs);
+  if (!x->shapes || !x->bufs)
+    {
+      _bs_nn_fail (err, errlen, "out of memory");
+      goto fail;
+    }
+  if (bs_graph_infer_shapes (g, in_shapes, x->shapes, err, errlen) < 0)
+    goto fail;
+  for (int i = 0; i < g->n_values; i++)
+    {
+      const bs_value *v = &g->values[i];
+      if (v->kind == BS_VALUE_INITIALIZER || (v->kind == BS_VALUE_INTERMEDIATE && v->producer < 0))
+        continue;
+      if (bs_tensor_init (&x->bufs[i], v->dtype, &x->shapes[i], msg, sizeof msg) < 0)
+        {
+          _bs_nn_fail (err, errlen, "value '%s': %s", v->name, msg);
+          goto fail;
+        }
+    }
+  return x;
+
+fail:
+  bs_exec_free (x);
+  return NULL;
+}
+
+const bs_graph *
+bs_exec_graph (const bs_exec *x)
+{
+  return x->g;
+}
+
+const bs_shape *
+bs_exec_shape (const bs_exec *x, int value)
+{
+  return &x->shapes[value];
+}
+
+float *
+bs_exec_data (bs_exec *x, int value)
+{
+  if (value < 0 || value >= x->g->n_values || x->bufs[value].dtype != BS_DT_FLOAT)
+    return NULL;
+  return bs_tensor_f32 (&x->bufs[value]);
+}
+
+const bs_tensor *
+bs_exec_tensor (const bs_exec *x, int value)
+{
+  if (x->g->values[value].kind == BS_VALUE_INITIALIZER)
+    return &x->g->values[value].data;
+  return &x->bufs[value];
+}
+
+int
+bs_exec_set_input (bs_exec *x, int index, const float *data, int64_t n, char *err, size_t errlen)
+{
+  bs_tensor *t;
+  if (index < 0 || index >= x->g->n_inputs)
+    return _bs_nn_fail (err, errlen, "no input %d", index);
+  t = &x->bufs[x->g->inputs[index]];
+  if (t->dtype != BS_DT_FLOAT || n != bs_tensor_numel (t))
+    return _bs_nn_fail (err, errlen, "input '%s' takes %lld floats, got %lld",
+                        x->g->values[x->g->inputs[index]].name, (long long) bs_tensor_numel (t),
+                        (long long) n);
+  if (n)
+    memcpy (t->data, data, (size_t) n * sizeof (float));
+  return 0;
+}
+
+int
+bs_exec_run_node (bs_exec *x, int node, const bs_layer_override *ov, char *err, size_t errlen)
+{
+  const bs_graph *g = x->g;
+  const bs_node *n;
+  const _bs_op_def *d;
+  bs_tensor tmp[3];
+  const bs_tensor *in[BS_NODE_MAX_IO];
+  bs_tensor *out[BS_NODE_MAX_IO];
+  char msg[256];
+
+  if (node < 0 || node >= g->n_nodes)
+    return _bs_nn_fail (err, errlen, "no node %d", node);
+  n = &g->nodes[node];
+  d = _bs_op_def_get (n->op);
+  for (int i = 0; i < n->n_inputs; i++)
+    in[i] = n->inputs[i] >= 0 ? bs_exec_tensor (x, n->inputs[i]) : NULL;
+  for (int i = 0; i < n->n_outputs; i++)
+    out[i] = n->outputs[i] >= 0 ? &x->bufs[n->outputs[i]] : NULL;
+  if (ov)
+    {
+      const float *rep[3] = { ov->input, ov->weight, ov->bias };
+      if (!bs_op_is_compute (n->op))
+        return _bs_nn_fail (err, errlen, "node '%s' (%s): overrides apply to Conv, Gemm and "
+                            "MatMul only", n->name, d->name);
+      for (int i = 0; i < 3 && i < n->n_inputs; i++)
+        if (rep[i] && in[i])
+          {
+            tmp[i] = *in[i];
+            tmp[i].data = (void *) rep[i];
+            in[i] = &tmp[i];
+          }
+    }
+  if (d->run (n, g->opset, in, out, &x->scratch, msg, sizeof msg) < 0)
+    return _bs_nn_fail (err, errlen, "node '%s' (%s): %s", n->name, d->name, msg);
+  return 0;
+}
+
+int
+bs_exec_run_nodes (bs_exec *x, int first, int end, char *err, size_t errlen)
+{
+  if (first < 0 || end > x->g->n_nodes || first > end)
+    return _bs_nn_fail (err, errlen, "node range [%d, %d) is outside [0, %d)", first, end,
+                        x->g->n_nodes);
+  for (int j = first; j < end; j++)
+    if (bs_exec_run_node (x, j, NULL, err, errlen) < 0)
+      return -1;
+  return 0;
+}
+
+int
+bs_exec_run (bs_exec *x, char *err, size_t errlen)
+{
+  return bs_exec_run_nodes (x, 0, x->g->n_nodes, err, errlen);
+}

@@ -1,0 +1,270 @@
+/* ops-conv.c — Conv: im2col + cblas_sgemm, a depthwise loop, and the
+ * direct-loop reference. */
+#include "nn-private.h"
+
+#include <cblas.h>
+#include <string.h>
+
+static void valid_cols (const bs_geom *g, int64_t kx, int64_t *lo, int64_t *hi);
+
+void
+bs_im2col (const bs_geom *g, int64_t nc, const float *x, float *cols)
+{
+  int64_t p = g->oh * g->ow;
+
+  for (int64_t c = 0; c < nc; c++)
+    for (int64_t ky = 0; ky < g->kh; ky++)
+      for (int64_t kx = 0; kx < g->kw; kx++)
+        {
+          float *row = cols + ((c * g->kh + ky) * g->kw + kx) * p;
+          const float *plane = x + c * g->ih * g->iw;
+          int64_t off = kx * g->dw - g->pl, lo, hi;
+          valid_cols (g, kx, &lo, &hi);
+          for (int64_t oy = 0; oy < g->oh; oy++)
+            {
+              int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+              float *r = row + oy * g->ow;
+              if (iy < 0 || iy >= g->ih)
+                {
+                  memset (r, 0, (size_t) g->ow * sizeof *r);
+                  continue;
+                }
+              const float *src = plane + iy * g->iw;
+              for (int64_t ox = 0; ox < lo; ox++)
+                r[ox] = 0;
+              if (g->sw == 1 && hi > lo)
+                memcpy (r + lo, src + lo + off, (size_t) (hi - lo) * sizeof *r);
+              else
+                for (int64_t ox = lo; ox < hi; ox++)
+                  r[ox] = src[ox * g->sw + off];
+              for (int64_t ox = hi; ox < g->ow; ox++)
+                r[ox] = 0;
+            }
+        }
+}
+
+static bool
+is_pointwise (const bs_geom *g)
+{
+  return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0
+         && g->pb == 0 && g->pr == 0 && g->oh == g->ih && g->ow == g->iw;
+}
+
+/* Depthwise (one input channel per group, several groups) runs as direct
+ * loops; everything else through the GEMM. */
+static bool
+is_depthwise (const bs_conv_dims *d)
+{
+  return d->group > 1 && d->c == d->group;
+}
+
+size_t
+bs_conv2d_scratch (const bs_conv_dims *d)
+{
+  int64_t cg = d->c / d->group;
+  if (is_depthwise (d) || is_pointwise (&d->g))
+    return 0;
+  return (size_t) (cg * d->g.kh * d->g.kw * d->g.oh * d->g.ow);
+}
+
+/* Output columns [*lo, *hi) whose input column ox·sw - pl + kx·dw lies in
+ * [0, iw). */
+static void
+valid_cols (const bs_geom *g, int64_t kx, int64_t *lo, int64_t *hi)
+{
+  int64_t off = kx * g->dw - g->pl;
+  *lo = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
+  *hi = g->iw - off <= 0 ? 0 : (g->iw - off - 1) / g->sw + 1;
+  if (*hi > g->ow)
+    *hi = g->ow;
+  if (*lo > *hi)
+    *lo = *hi;
+}
+
+/* One output plane of a single-input-channel group: bias, then each kernel
+ * tap (ky, kx) in order added over the rows it reaches — float sums in tap
+ * order, the inner loop contiguous when the stride is 1. */
+static void
+depthwise_plane (const bs_geom *g, const float *x, const float *w, float bias, float *y)
+{
+  for (int64_t i = 0; i < g->oh * g->ow; i++)
+    y[i] = bias;
+  for (int64_t ky = 0; ky < g->kh; ky++)
+    for (int64_t kx = 0; kx < g->kw; kx++)
+      {
+        float wv = w[ky * g->kw + kx];
+        int64_t lo, hi, off = kx * g->dw - g->pl;
+        valid_cols (g, kx, &lo, &hi);
+        for (int64_t oy = 0; oy < g->oh; oy++)
+          {
+            int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+            if (iy < 0 || iy >= g->ih)
+              continue;
+            const float *src = x + iy * g->iw;
+            float *dst = y + oy * g->ow;
+            if (g->sw == 1)
+              for (int64_t ox = lo; ox < hi; ox++)
+                dst[ox] += wv * src[ox + off];
+            else
+              for (int64_t ox = lo; ox < hi; ox++)
+                dst[ox] += wv * src[ox * g->sw + off];
+          }
+      }
+}
+
+void
+bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b, float *y,
+           float *scratch)
+{
+  const bs_geom *g = &d->g;
+  int64_t cg = d->c / d->group, mg = d->m / d->group;
+  int64_t k = cg * g->kh * g->kw, p = g->oh * g->ow, in_plane = g->ih * g->iw;
+
+  for (int64_t n = 0; n < d->n; n++)
+    for (int64_t gr = 0; gr < d->group; gr++)
+      {
+        const float *xg = x + (n * d->c + gr * cg) * in_plane;
+        const float *wg = w + gr * mg * k;
+        float *yg = y + (n * d->m + gr * mg) * p;
+        const float *cols;
+
+        if (is_depthwise (d))
+          {
+            for (int64_t o = 0; o < mg; o++)
+              depthwise_plane (g, xg, wg + o * k, b ? b[gr * mg + o] : 0.0f, yg + o * p);
+            continue;
+          }
+        if (is_pointwise (g))
+          cols = xg;
+        else
+          {
+            bs_im2col (g, cg, xg, scratch);
+            cols = scratch;
+          }
+        for (int64_t o = 0; o < mg; o++)
+          {
+            float bv = b ? b[gr * mg + o] : 0.0f;
+            for (int64_t i = 0; i < p; i++)
+              yg[o * p + i] = bv;
+          }
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) mg, (int) p, (int) k, 1.0f,
+                     wg, (int) k, cols, (int) p, 1.0f, yg, (int) p);
+      }
+}
+
+void
+bs_conv2d_ref (const bs_conv_dims *d, const float *x, const float *w, const float *b, float *y)
+{
+  const bs_geom *g = &d->g;
+  int64_t cg = d->c / d->group, mg = d->m / d->group;
+
+  for (int64_t n = 0; n < d->n; n++)
+    for (int64_t o = 0; o < d->m; o++)
+      {
+        int64_t gr = o / mg;
+        for (int64_t oy = 0; oy < g->oh; oy++)
+          for (int64_t ox = 0; ox < g->ow; ox++)
+            {
+              double acc = b ? b[o] : 0.0;
+              for (int64_t c = 0; c < cg; c++)
+                for (int64_t ky = 0; ky < g->kh; ky++)
+                  for (int64_t kx = 0; kx < g->kw; kx++)
+                    {
+                      int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+                      int64_t ix = ox * g->sw - g->pl + kx * g->dw;
+                      if (iy < 0 || iy >= g->ih || ix < 0 || ix >= g->iw)
+                        continue;
+                      acc += (double) w[((o * cg + c) * g->kh + ky) * g->kw + kx]
+                             * x[((n * d->c + gr * cg + c) * g->ih + iy) * g->iw + ix];
+                    }
+              y[((n * d->m + o) * g->oh + oy) * g->ow + ox] = (float) acc;
+            }
+      }
+}
+
+/* Node glue ------------------------------------------------------------------- */
+
+static int
+conv_parse (bs_node *n, int opset, char *err, size_t errlen)
+{
+  static const char *const known[] = { "auto_pad", "dilations", "group", "kernel_shape", "pads",
+                                       "strides", NULL };
+  if (_bs_attr_only (n, known, err, errlen) < 0
+      || _bs_window_parse (n, true, &n->p.conv.win, err, errlen) < 0
+      || _bs_attr_get_int (n, "group", 1, &n->p.conv.group, err, errlen) < 0)
+    return -1;
+  if (n->p.conv.group < 1)
+    return _bs_nn_fail (err, errlen, "group must be ≥ 1");
+  return 0;
+}
+
+int
+_bs_conv_dims (const bs_node *n, const bs_shape *x, const bs_shape *w, bs_conv_dims *d,
+               char *err, size_t errlen)
+{
+  const bs_conv_params *p = &n->p.conv;
+  int64_t ih, iw, kh, kw;
+
+  memset (d, 0, sizeof *d);
+  if (_bs_window_spatial (&p->win, x, &ih, &iw, err, errlen) < 0)
+    return -1;
+  if (w->ndim != x->ndim)
+    return _bs_nn_fail (err, errlen, "weight rank %d differs from input rank %d", w->ndim,
+                        x->ndim);
+  d->n = x->dims[0];
+  d->c = x->dims[1];
+  d->m = w->dims[0];
+  d->group = p->group;
+  if (d->c % d->group || d->m % d->group)
+    return _bs_nn_fail (err, errlen, "channels %lld in / %lld out are not multiples of group %lld",
+                        (long long) d->c, (long long) d->m, (long long) d->group);
+  if (w->dims[1] != d->c / d->group)
+    return _bs_nn_fail (err, errlen, "weight has %lld input channels, input gives %lld / group %lld",
+                        (long long) w->dims[1], (long long) d->c, (long long) d->group);
+  kh = x->ndim == 4 ? w->dims[2] : 1;
+  kw = w->dims[w->ndim - 1];
+  if ((p->win.kernel[0] && p->win.kernel[0] != kh) || (p->win.kernel[1] && p->win.kernel[1] != kw))
+    return _bs_nn_fail (err, errlen, "kernel_shape disagrees with the weight's %lldx%lld",
+                        (long long) kh, (long long) kw);
+  return bs_window_resolve (&p->win, ih, iw, kh, kw, &d->g, err, errlen);
+}
+
+static int
+conv_infer (const bs_node *n, int opset, const bs_shape *const *in, const bs_tensor *const *cin,
+            bs_shape *out, char *err, size_t errlen)
+{
+  bs_conv_dims d;
+  if (_bs_conv_dims (n, in[0], in[1], &d, err, errlen) < 0)
+    return -1;
+  if (n->n_inputs > 2 && in[2] && (in[2]->ndim != 1 || in[2]->dims[0] != d.m))
+    return _bs_nn_fail (err, errlen, "bias must have shape [%lld]", (long long) d.m);
+  out[0] = *in[0];
+  out[0].dims[1] = d.m;
+  if (out[0].ndim == 4)
+    out[0].dims[2] = d.g.oh;
+  out[0].dims[out[0].ndim - 1] = d.g.ow;
+  return 0;
+}
+
+static int
+conv_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *const *out,
+          _bs_scratch *s, char *err, size_t errlen)
+{
+  bs_conv_dims d;
+  float *scratch = NULL;
+  size_t need;
+
+  if (_bs_conv_dims (n, &in[0]->shape, &in[1]->shape, &d, err, errlen) < 0)
+    return -1;
+  need = bs_conv2d_scratch (&d);
+  if (need && !(scratch = _bs_scratch_get (s, need)))
+    return _bs_nn_fail (err, errlen, "out of memory for im2col");
+  bs_conv2d (&d, bs_tensor_f32 (in[0]), bs_tensor_f32 (in[1]),
+             n->n_inputs > 2 && in[2] ? bs_tensor_f32 (in[2]) : NULL, bs_tensor_f32 (out[0]),
+             scratch);
+  return 0;
+}
+
+const _bs_op_def _bs_op_conv = {
+  BS_OP_CONV, "Conv", 2, 3, 1, conv_parse, conv_infer, conv_run,
+};

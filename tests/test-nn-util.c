@@ -1,0 +1,232 @@
+#include "test-nn-util.h"
+
+#include <string.h>
+
+bs_tensor
+nn_tensor (int ndim, const int64_t *dims, const float *values)
+{
+  bs_tensor t;
+  char err[200];
+  g_assert_cmpint (bs_tensor_init_f32 (&t, ndim, dims, err, sizeof err), ==, 0);
+  if (values)
+    memcpy (t.data, values, (size_t) bs_tensor_numel (&t) * sizeof (float));
+  return t;
+}
+
+bs_tensor
+nn_tensor_i64 (int n, const int64_t *values)
+{
+  bs_tensor t;
+  bs_shape s = { .ndim = 1, .dims = { n } };
+  char err[200];
+  g_assert_cmpint (bs_tensor_init (&t, BS_DT_INT64, &s, err, sizeof err), ==, 0);
+  if (n)
+    memcpy (t.data, values, (size_t) n * sizeof (int64_t));
+  return t;
+}
+
+bs_attr
+nn_attr_int (const char *name, int64_t v)
+{
+  return (bs_attr) { .name = (char *) name, .type = BS_ATTR_INT, .i = v };
+}
+
+bs_attr
+nn_attr_float (const char *name, float v)
+{
+  return (bs_attr) { .name = (char *) name, .type = BS_ATTR_FLOAT, .f = v };
+}
+
+bs_attr
+nn_attr_str (const char *name, const char *s)
+{
+  return (bs_attr) { .name = (char *) name, .type = BS_ATTR_STRING, .s = (char *) s };
+}
+
+bs_attr
+nn_attr_ints (const char *name, int n, int64_t *v)
+{
+  return (bs_attr) { .name = (char *) name, .type = BS_ATTR_INTS, .n = n, .ints = v };
+}
+
+void
+nn_assert_close (const float *got, const float *want, int64_t n, double tol, const char *what)
+{
+  for (int64_t i = 0; i < n; i++)
+    {
+      double g = got[i], w = want[i];
+      if (isnan (w) && isnan (g))
+        continue;
+      if (!(fabs (g - w) <= tol * fmax (1.0, fabs (w))))
+        {
+          g_autofree char *msg = g_strdup_printf ("%s: element %" G_GINT64_FORMAT
+                                                  ": got %.9g, want %.9g", what, i, g, w);
+          g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, msg);
+        }
+    }
+}
+
+int
+nn_try_one (const char *op, int opset, int n_in, const char *const *in_names, int n_inputs,
+            const bs_tensor *inputs, int n_consts, bs_tensor *consts, int n_attrs,
+            const bs_attr *attrs, bs_tensor *out, char *err, size_t errlen)
+{
+  bs_graph *g = bs_graph_new (opset);
+  const char *outs[] = { "y" };
+  bs_shape shapes[8];
+  bs_exec *x = NULL;
+  int rc = -1;
+
+  memset (out, 0, sizeof *out);
+  for (int i = 0; i < n_inputs; i++)
+    {
+      char name[16];
+      g_snprintf (name, sizeof name, "x%d", i);
+      if (bs_graph_add_input (g, name, inputs[i].dtype, &inputs[i].shape, err, errlen) < 0)
+        goto out;
+      shapes[i] = inputs[i].shape;
+    }
+  for (int i = 0; i < n_consts; i++)
+    {
+      char name[16];
+      g_snprintf (name, sizeof name, "c%d", i);
+      if (bs_graph_add_initializer (g, name, &consts[i], err, errlen) < 0)
+        goto out;
+    }
+  if (bs_graph_add_node (g, op, "node", n_in, in_names, 1, outs, n_attrs, attrs, err, errlen) < 0
+      || bs_graph_add_output (g, "y", err, errlen) < 0 || bs_graph_finalize (g, err, errlen) < 0)
+    goto out;
+  if (!(x = bs_exec_new (g, shapes, err, errlen)))
+    goto out;
+  for (int i = 0; i < n_inputs; i++)
+    if (bs_exec_set_input (x, i, bs_tensor_f32 (&inputs[i]), bs_tensor_numel (&inputs[i]), err,
+                           errlen) < 0)
+      goto out;
+  if (bs_exec_run (x, err, errlen) < 0)
+    goto out;
+  g_assert_cmpint (bs_tensor_copy (out, bs_exec_tensor (x, g->outputs[0]), err, errlen), ==, 0);
+  rc = 0;
+out:
+  bs_exec_free (x);
+  bs_graph_free (g);
+  return rc;
+}
+
+void
+nn_run_one (const char *op, int opset, int n_in, const char *const *in_names, int n_inputs,
+            const bs_tensor *inputs, int n_consts, bs_tensor *consts, int n_attrs,
+            const bs_attr *attrs, bs_tensor *out)
+{
+  char err[300] = "";
+  int rc = nn_try_one (op, opset, n_in, in_names, n_inputs, inputs, n_consts, consts, n_attrs,
+                       attrs, out, err, sizeof err);
+  if (rc < 0)
+    g_error ("%s", err);
+}
+
+#include "bs-test-ref.h"
+
+bs_tensor
+nn_random (int ndim, const int64_t *dims, uint64_t seed)
+{
+  bs_test_rng r = { seed };
+  bs_tensor t = nn_tensor (ndim, dims, NULL);
+  for (int64_t i = 0; i < bs_tensor_numel (&t); i++)
+    bs_tensor_f32 (&t)[i] = (float) (2 * bs_test_rng_uniform (&r) - 1);
+  return t;
+}
+
+static void
+add_const (bs_graph *g, const char *name, int ndim, const int64_t *dims, uint64_t seed,
+           float lo, float hi)
+{
+  char err[200];
+  bs_tensor t = nn_random (ndim, dims, seed);
+  for (int64_t i = 0; i < bs_tensor_numel (&t); i++)
+    bs_tensor_f32 (&t)[i] = lo + (hi - lo) * (bs_tensor_f32 (&t)[i] + 1) / 2;
+  g_assert_cmpint (bs_graph_add_initializer (g, name, &t, err, sizeof err), >=, 0);
+}
+
+static void
+add_node (bs_graph *g, const char *op, const char *name, const char *ins, const char *out,
+          int n_attrs, const bs_attr *attrs)
+{
+  char err[300];
+  g_auto (GStrv) in = g_strsplit (ins, ",", -1);
+  const char *outs[] = { out };
+  if (bs_graph_add_node (g, op, name, (int) g_strv_length (in), (const char *const *) in, 1, outs,
+                         n_attrs, attrs, err, sizeof err) < 0)
+    g_error ("%s", err);
+}
+
+bs_graph *
+nn_small_cnn (int opset, uint64_t seed)
+{
+  bs_graph *g = bs_graph_new (opset);
+  bs_shape in = { .ndim = 4, .dims = { -1, 1, 8, 8 } };
+  char err[300];
+  int64_t one[] = { 1, 1, 1, 1 }, k3[] = { 3, 3 }, k2[] = { 2, 2 };
+  int64_t rs[] = { -1, 10 };
+
+  g_assert_cmpint (bs_graph_add_input (g, "x", BS_DT_FLOAT, &in, err, sizeof err), >=, 0);
+  add_const (g, "w1", 4, (int64_t[]) { 6, 1, 3, 3 }, seed + 1, -1, 1);
+  add_const (g, "b1", 1, (int64_t[]) { 6 }, seed + 2, -0.5f, 0.5f);
+  add_const (g, "bn1_s", 1, (int64_t[]) { 6 }, seed + 3, 0.5f, 1.5f);
+  add_const (g, "bn1_b", 1, (int64_t[]) { 6 }, seed + 4, -0.5f, 0.5f);
+  add_const (g, "bn1_m", 1, (int64_t[]) { 6 }, seed + 5, -0.5f, 0.5f);
+  add_const (g, "bn1_v", 1, (int64_t[]) { 6 }, seed + 6, 0.5f, 1.5f);
+  add_const (g, "w2", 4, (int64_t[]) { 6, 3, 3, 3 }, seed + 7, -0.5f, 0.5f);
+  add_const (g, "w3", 4, (int64_t[]) { 6, 1, 3, 3 }, seed + 8, -0.5f, 0.5f);
+  add_const (g, "b3", 1, (int64_t[]) { 6 }, seed + 9, -0.5f, 0.5f);
+  add_const (g, "wg", 2, (int64_t[]) { 10, 48 }, seed + 10, -0.3f, 0.3f);
+  add_const (g, "bg", 1, (int64_t[]) { 10 }, seed + 11, -0.5f, 0.5f);
+  add_const (g, "bn2_s", 1, (int64_t[]) { 10 }, seed + 12, 0.5f, 1.5f);
+  add_const (g, "bn2_b", 1, (int64_t[]) { 10 }, seed + 13, -0.5f, 0.5f);
+  add_const (g, "bn2_m", 1, (int64_t[]) { 10 }, seed + 14, -0.5f, 0.5f);
+  add_const (g, "bn2_v", 1, (int64_t[]) { 10 }, seed + 15, 0.5f, 1.5f);
+  add_const (g, "wm", 2, (int64_t[]) { 10, 10 }, seed + 16, -1, 1);
+  {
+    bs_tensor s = nn_tensor_i64 (2, rs);
+    g_assert_cmpint (bs_graph_add_initializer (g, "shape", &s, err, sizeof err), >=, 0);
+  }
+
+  bs_attr conv1[] = { nn_attr_ints ("pads", 4, one), nn_attr_ints ("kernel_shape", 2, k3) };
+  add_node (g, "Conv", "conv1", "x,w1,b1", "a1", 2, conv1);
+  bs_attr bn[] = { nn_attr_float ("epsilon", 1e-3f) };
+  add_node (g, "BatchNormalization", "bn1", "a1,bn1_s,bn1_b,bn1_m,bn1_v", "a2", 1, bn);
+  add_node (g, "Relu", "relu1", "a2", "a3", 0, NULL);
+  bs_attr mp[] = { nn_attr_ints ("kernel_shape", 2, k2), nn_attr_ints ("strides", 2, k2) };
+  add_node (g, "MaxPool", "pool1", "a3", "a4", 2, mp);
+  bs_attr conv2[] = { nn_attr_ints ("pads", 4, one), nn_attr_int ("group", 2) };
+  add_node (g, "Conv", "conv2", "a4,w2", "a5", 2, conv2);
+  bs_attr conv3[] = { nn_attr_ints ("pads", 4, one), nn_attr_int ("group", 6) };
+  add_node (g, "Conv", "conv3", "a4,w3,b3", "a6", 2, conv3);
+  add_node (g, "Add", "add1", "a5,a6", "a7", 0, NULL);
+  if (opset >= 11)
+    {
+      add_const (g, "clip_lo", 0, NULL, seed + 17, -0.5f, -0.5f);
+      add_const (g, "clip_hi", 0, NULL, seed + 18, 1.0f, 1.0f);
+      add_node (g, "Clip", "clip1", "a7,clip_lo,clip_hi", "a8", 0, NULL);
+    }
+  else
+    {
+      bs_attr cl[] = { nn_attr_float ("min", -0.5f), nn_attr_float ("max", 1.0f) };
+      add_node (g, "Clip", "clip1", "a7", "a8", 2, cl);
+    }
+  bs_attr ap[] = { nn_attr_ints ("kernel_shape", 2, k2), nn_attr_ints ("strides", 2, k2) };
+  add_node (g, "AveragePool", "pool2", "a8", "a9", 2, ap);
+  bs_attr cat[] = { nn_attr_int ("axis", 1) };
+  add_node (g, "Concat", "cat1", "a9,a9", "a10", 1, cat);
+  add_node (g, "Flatten", "flat1", "a10", "a11", 0, NULL);
+  bs_attr gemm[] = { nn_attr_int ("transB", 1) };
+  add_node (g, "Gemm", "fc1", "a11,wg,bg", "a12", 1, gemm);
+  add_node (g, "BatchNormalization", "bn2", "a12,bn2_s,bn2_b,bn2_m,bn2_v", "a13", 0, NULL);
+  add_node (g, "Reshape", "reshape1", "a13,shape", "a14", 0, NULL);
+  add_node (g, "MatMul", "mm1", "a14,wm", "a15", 0, NULL);
+  bs_attr sm[] = { nn_attr_int ("axis", 1) };
+  add_node (g, "Softmax", "softmax1", "a15", "y", 1, sm);
+  g_assert_cmpint (bs_graph_add_output (g, "y", err, sizeof err), >=, 0);
+  if (bs_graph_finalize (g, err, sizeof err) < 0)
+    g_error ("%s", err);
+  return g;
+}

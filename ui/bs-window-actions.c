@@ -1,0 +1,294 @@
+/* bs-window-actions.c — every window action, and the one function that
+ * derives which are enabled. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "bs-window-private.h"
+
+#define MAX_RECENT 8
+
+/* Open ------------------------------------------------------------------- */
+
+static void
+add_filter (GtkFileChooser *chooser, const char *name, const char *const *patterns)
+{
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  for (guint i = 0; patterns[i]; i++)
+    gtk_file_filter_add_pattern (filter, patterns[i]);
+  gtk_file_chooser_add_filter (chooser, filter);
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog, int response, BsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path)
+        bs_window_open_path (self, path);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+open_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  BsWindow *self = BS_WINDOW (widget);
+  static const char *const projects[] = { "*.bitscape", "*.db", "*.sqlite", "*.sqlite3", NULL };
+  static const char *const all[] = { "*", NULL };
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Open Project"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (dialog), _("Bitscape projects"), projects);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("All files"), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+open_recent_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  bs_window_open_path (BS_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+reload_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  BsWindow *self = BS_WINDOW (widget);
+  g_autofree char *path = g_strdup (self->path);
+
+  if (path)
+    bs_window_open_path (self, path);
+}
+
+/* Recent projects ------------------------------------------------------------ */
+
+static void
+rebuild_recent_menu (BsWindow *self)
+{
+  g_auto (GStrv) recent = g_settings_get_strv (self->settings, "recent-projects");
+
+  g_menu_remove_all (self->recent_menu);
+  for (guint i = 0; recent[i]; i++)
+    {
+      g_autofree char *base = g_path_get_basename (recent[i]);
+      g_autoptr (GMenuItem) item = g_menu_item_new (base, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.open-recent", g_variant_new_string (recent[i]));
+      g_menu_append_item (self->recent_menu, item);
+    }
+}
+
+/* Put path first in the recent projects (at most MAX_RECENT, no repeats). */
+void
+_bs_window_add_recent (BsWindow *self, const char *path)
+{
+  g_auto (GStrv) old = g_settings_get_strv (self->settings, "recent-projects");
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) recent = NULL;
+  guint n = 1;
+
+  g_strv_builder_add (builder, path);
+  for (guint i = 0; old[i] && n < MAX_RECENT; i++)
+    if (g_strcmp0 (old[i], path) != 0)
+      {
+        g_strv_builder_add (builder, old[i]);
+        n++;
+      }
+  recent = g_strv_builder_end (builder);
+  if (!g_strv_equal ((const char *const *) old, (const char *const *) recent))
+    g_settings_set_strv (self->settings, "recent-projects", (const char *const *) recent);
+}
+
+/* Export -------------------------------------------------------------------- */
+
+typedef struct {
+  BsWindow *self;
+  char *path;
+} ExportData;
+
+static void
+on_export_written (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ExportData *ed = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *base = g_path_get_basename (ed->path);
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *msg = g_strdup_printf (_("Could not export to “%s”: %s"), base, error->message);
+
+          _bs_window_toast (ed->self, msg);
+        }
+    }
+  else
+    {
+      g_autofree char *msg = g_strdup_printf (_("Exported “%s”"), base);
+
+      _bs_window_toast (ed->self, msg);
+    }
+  g_object_unref (ed->self);
+  g_free (ed->path);
+  g_free (ed);
+}
+
+static gboolean
+showing_formats (BsWindow *self)
+{
+  return g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "formats") == 0;
+}
+
+/* Render the plot into the file's format on this thread (fast: in memory),
+ * write it in the background. */
+static void
+export_to (BsWindow *self, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autofree char *base = g_path_get_basename (path);
+  BsExportFormat format;
+  ExportData *ed;
+
+  if (!bs_export_format_for_path (path, &format))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Could not export to “%s”: use a name ending in .png, .svg or .pdf"), base);
+
+      _bs_window_toast (self, msg);
+      return;
+    }
+  if (showing_formats (self))
+    bytes = bs_format_compare_export (self->compare, format, 1000, 760, &error);
+  else
+    bytes = bs_pareto_plot_export (self->plot, format, 1200, 800, &error);
+  if (!bytes)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Could not export to “%s”: %s"), base, error->message);
+
+      _bs_window_toast (self, msg);
+      return;
+    }
+  ed = g_new0 (ExportData, 1);
+  ed->self = g_object_ref (self);
+  ed->path = g_strdup (path);
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                       self->cancellable, on_export_written, ed);
+}
+
+static void
+on_export_response (GtkNativeDialog *dialog, int response, BsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path)
+        export_to (self, path);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+export_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  BsWindow *self = BS_WINDOW (widget);
+  static const char *const png[] = { "*.png", NULL }, *const svg[] = { "*.svg", NULL },
+                           *const pdf[] = { "*.pdf", NULL };
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Export Plot"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (dialog), _("PNG image"), png);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("SVG image"), svg);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("PDF document"), pdf);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
+                                     showing_formats (self) ? "format-comparison.png" : "pareto-front.png");
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_export_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* View ------------------------------------------------------------------------ */
+
+static void
+reset_view_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  bs_pareto_plot_reset_view (BS_WINDOW (widget)->plot);
+}
+
+static void
+show_page_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  BsWindow *self = BS_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->view_stack,
+                                         g_str_equal (name, "win.show-formats") ? "formats" : "pareto");
+  _bs_window_update_actions (self);
+}
+
+static void
+show_sidebar_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  adw_leaflet_navigate (BS_WINDOW (widget)->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+/* The one place that decides which actions are enabled. */
+void
+_bs_window_update_actions (BsWindow *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  gboolean has_plot = bs_pareto_chart_get_n_series (bs_pareto_plot_get_chart (self->plot)) > 0;
+  gboolean formats = showing_formats (self);
+
+  gtk_widget_action_set_enabled (widget, "win.reload", self->path != NULL);
+  gtk_widget_action_set_enabled (widget, "win.export",
+                                 formats ? bs_format_compare_get_n_formats (self->compare) > 0 : has_plot);
+  gtk_widget_action_set_enabled (widget, "win.reset-view", !formats && has_plot);
+}
+
+static void
+on_visible_child_changed (BsWindow *self)
+{
+  _bs_window_update_actions (self);
+}
+
+void
+_bs_window_class_actions_init (BsWindowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.reset-view", NULL, reset_view_action);
+  gtk_widget_class_install_action (widget_class, "win.show-pareto", NULL, show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.show-formats", NULL, show_page_action);
+  gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
+}
+
+/* After the settings are known. */
+void
+_bs_window_actions_init (BsWindow *self)
+{
+  g_signal_connect_object (self->settings, "changed::recent-projects",
+                           G_CALLBACK (rebuild_recent_menu), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->view_stack, "notify::visible-child",
+                           G_CALLBACK (on_visible_child_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->compare, "notify::n-formats",
+                           G_CALLBACK (on_visible_child_changed), self, G_CONNECT_SWAPPED);
+  rebuild_recent_menu (self);
+  _bs_window_update_actions (self);
+}
