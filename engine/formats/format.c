@@ -168,7 +168,31 @@ bs_format_n_codes (const bs_format *f)
 bs_acc
 bs_format_exact_acc (const bs_format *f)
 {
+  /* ELMA is defined for log8 and log16 only; other log widths sum their
+   * exact products in a Kulisch register */
+  if (f->traits->family == BS_FAMILY_LOG
+      && !((f->bits == 8 && f->p.log.tapered && f->p.log.es == 1)
+           || (f->bits == 16 && !f->p.log.tapered)))
+    return BS_ACC_KULISCH;
   return f->traits->exact_acc;
+}
+
+/* Whether every value of f is a float32 (so a kernel's float result, times a
+ * scale in double, rounds once).  Log values are irrational; posits may have
+ * more precision or range than a float. */
+static bool
+values_are_floats (const bs_format *f)
+{
+  switch (f->traits->family)
+    {
+    case BS_FAMILY_LOG:
+      return false;
+    case BS_FAMILY_POSIT:
+      return f->p.posit.n - 3 - f->p.posit.es <= 23
+             && (double) (f->p.posit.n - 2) * (1 << f->p.posit.es) <= 126;
+    default:
+      return true;
+    }
 }
 
 static const char *const acc_names[BS_N_ACCS] = {
@@ -277,6 +301,7 @@ bs_format_quantize (const bs_format *f, const float *in, float *out, size_t n,
                     const bs_qopts *o, char *err, size_t errlen)
 {
   static const bs_qopts defaults = BS_QOPTS_INIT;
+  bool floats;
 
   if (!o)
     o = &defaults;
@@ -290,6 +315,7 @@ bs_format_quantize (const bs_format *f, const float *in, float *out, size_t n,
       quantize_unit (f, in, out, n);
       return 0;
     }
+  floats = values_are_floats (f);
 
   for (size_t base = 0; base < n; base += CHUNK)
     {
@@ -307,7 +333,7 @@ bs_format_quantize (const bs_format *f, const float *in, float *out, size_t n,
       for (size_t i = 0; i < m; i++)
         {
           double d = (double) in[base + i] / o->scale;
-          double v = exact[i] ? (double) q[i] : bs_format_round (f, d);
+          double v = exact[i] && floats ? (double) q[i] : bs_format_round (f, d);
           out[base + i] = (float) (v * o->scale);
         }
     }

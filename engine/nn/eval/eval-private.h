@@ -75,3 +75,14 @@ int _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc,
 bool _bs_ev_self_scaled (const bs_format *f);
 
 double _bs_sqnr_db (double signal, double noise);
+
+/* eval-exact.c — the exact path of one compute layer: from the quantized
+ * input q (count images, values already at their scale in_scale) and the
+ * layer's quantized weights (L->qw, made by _bs_ev_quantize_weights for lc),
+ * compute the layer's output with lc->acc and write it to
+ * bs_exec_data (x, L->info.output).  Dot products follow bs_dot semantics. */
+int _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc,
+                        const bs_format *fin, double in_scale, bs_exec *x, const float *q,
+                        int64_t count, char *err, size_t errlen);
+/* Whether a configuration needs the exact path under opts.path. */
+bool _bs_ev_wants_exact (const bs_evaluator *ev, const bs_config *cfg);

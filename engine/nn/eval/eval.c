@@ -24,6 +24,7 @@ typedef struct {
   bool *quantize_input;      /* false for fp32 inputs */
   int start_layer;           /* first compute layer to run (0: from the input) */
   int start_node;
+  bool exact;                /* the exact path */
   chunk_stats *stats;        /* one per chunk */
   int64_t chunk;
 } run_ctx;
@@ -347,7 +348,18 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
             }
           else
             st->in_zeros[j] = st->in_zeros_fp32[j];
-          if (bs_exec_run_node (x, i, &ov, err, errlen) < 0)
+          if (rc->exact)
+            {
+              /* fp32 inputs are used as they are */
+              const float *qin = q ? q : in;
+              if (_bs_ev_exact_layer (ev, j, bs_config_layer (rc->cfg, j), &rc->fin[j],
+                                      rc->in_scale[j], x, qin, count, err, errlen) < 0)
+                {
+                  free (q);
+                  return -1;
+                }
+            }
+          else if (bs_exec_run_node (x, i, &ov, err, errlen) < 0)
             {
               free (q);
               return -1;
@@ -462,6 +474,7 @@ bs_evaluator_run (bs_evaluator *ev, const bs_config *cfg, bs_eval_result *res, c
     }
   if (prepare_layers (ev, cfg, &rc, err, errlen) < 0)
     goto out;
+  rc.exact = _bs_ev_wants_exact (ev, cfg);
 
   /* where the prefix cache lets this run start */
   d = ev->cache_cfg ? bs_config_first_difference (ev->cache_cfg, cfg) : 0;
@@ -505,7 +518,7 @@ bs_evaluator_run (bs_evaluator *ev, const bs_config *cfg, bs_eval_result *res, c
     res->top1 = 100.0 * (double) top1 / (double) ev->n_images;
     res->top5 = 100.0 * (double) top5 / (double) ev->n_images;
   }
-  res->path = "fake-quant";
+  res->path = rc.exact ? "exact" : "fake-quant";
   res->first_layer_run = rc.start_layer;
   for (int j = 0; j < ev->n_layers; j++)
     {
