@@ -203,8 +203,7 @@ add_chip (BsFormatCompare *self, const char *name)
   adw_button_content_set_icon_name (ADW_BUTTON_CONTENT (content), "window-close-symbolic");
   gtk_button_set_child (GTK_BUTTON (button), content);
   gtk_widget_set_tooltip_text (button, tip);
-  gtk_widget_add_css_class (button, "pill");
-  gtk_widget_add_css_class (button, "small");
+  gtk_widget_add_css_class (button, "format-chip");
   g_object_set_data_full (G_OBJECT (button), "bs-format", g_strdup (name), g_free);
   g_signal_connect (button, "clicked", G_CALLBACK (on_chip_clicked), self);
   gtk_box_append (self->chips, button);

@@ -162,50 +162,59 @@ over (guint32 src, guint32 dst)
   return src + rb + ag;
 }
 
-/* First non-transparent pixel of a sprite row (w if none), and how many
- * transparent pixels end it. */
-static inline int
-sprite_span_start (const guint32 *row, int w)
+#define MAX_SPRITE 64
+
+/* A sprite ready for stamping: its pixels and, per row, the span of
+ * non-transparent pixels [start, end). */
+typedef struct {
+  const guint32 *data;
+  int size, stride;
+  guint8 start[MAX_SPRITE], end[MAX_SPRITE];
+} Stamp;
+
+static void
+stamp_init (Stamp *st, cairo_surface_t *sprite)
 {
-  int i = 0;
+  st->data = (const guint32 *) cairo_image_surface_get_data (sprite);
+  st->size = MIN (cairo_image_surface_get_width (sprite), MAX_SPRITE);
+  st->stride = cairo_image_surface_get_stride (sprite) / 4;
+  for (int j = 0; j < st->size; j++)
+    {
+      const guint32 *row = st->data + j * st->stride;
+      int a = 0, b = st->size;
 
-  while (i < w && row[i] == 0)
-    i++;
-  return i;
-}
-
-static inline int
-sprite_span_start_rev (const guint32 *row, int w)
-{
-  int i = 0;
-
-  while (i < w && row[w - 1 - i] == 0)
-    i++;
-  return i;
+      while (a < b && row[a] == 0)
+        a++;
+      while (b > a && row[b - 1] == 0)
+        b--;
+      st->start[j] = (guint8) a;
+      st->end[j] = (guint8) b;
+    }
 }
 
 /* Composite a premultiplied ARGB32 sprite OVER the target at pixel (x, y),
  * clipped to the target's clip rectangle. */
-static void
-stamp (PixelTarget *pt, cairo_surface_t *sprite, int x, int y)
+static inline void
+stamp (PixelTarget *pt, const Stamp *st, int x, int y)
 {
-  const guint32 *src = (const guint32 *) cairo_image_surface_get_data (sprite);
-  int sw = cairo_image_surface_get_width (sprite);
-  int sstride = cairo_image_surface_get_stride (sprite) / 4;
-  int j0 = MAX (0, pt->cy0 - y), j1 = MIN (sw, pt->cy1 - y);
-  int i0 = MAX (0, pt->cx0 - x), i1 = MIN (sw, pt->cx1 - x);
+  int j0 = MAX (0, pt->cy0 - y), j1 = MIN (st->size, pt->cy1 - y);
+  int i0 = MAX (0, pt->cx0 - x), i1 = MIN (st->size, pt->cx1 - x);
 
   for (int j = j0; j < j1; j++)
     {
-      const guint32 *s = src + j * sstride;
+      const guint32 *s = st->data + j * st->stride;
       guint32 *d = pt->data + (gsize) (y + j) * pt->stride + x;
-      int a = MAX (i0, sprite_span_start (s, sw)), b = MIN (i1, sw - sprite_span_start_rev (s, sw));
+      int a = MAX (i0, st->start[j]), b = MIN (i1, st->end[j]);
 
       for (int i = a; i < b; i++)
         d[i] = over (s[i], d[i]);
     }
 }
 
+/* Stamp every laid-out point, series by series, walking the layout grid cell
+ * by cell: neighbours in memory are drawn together, which matters more than
+ * the blending for 10^5 points.  Within a series, overlapping points are
+ * therefore drawn in grid order, not in the order they arrived. */
 static void
 draw_points_pixels (BsParetoChart *self, cairo_t *cr, PixelTarget *pt)
 {
@@ -220,21 +229,19 @@ draw_points_pixels (BsParetoChart *self, cairo_t *cr, PixelTarget *pt)
     {
       BsChartSeries *cs = g_ptr_array_index (self->series, s);
       const float *px = (const float *) cs->px->data, *py = (const float *) cs->py->data;
+      const gint32 *next = (const gint32 *) cs->next->data;
       const guint8 *fam = bs_plot_series_get_families (cs->series);
-      cairo_surface_t *sprites[BS_PLOT_N_FAMILIES];
+      Stamp stamps[BS_PLOT_N_FAMILIES];
       int half;
 
       for (guint f = 0; f < BS_PLOT_N_FAMILIES; f++)
-        sprites[f] = get_sprite (self, cs->marker, f, pt->scale);
-      half = cairo_image_surface_get_width (sprites[0]) / 2;
-      for (guint i = 0; i < cs->px->len; i++)
-        {
-          if (isnan (px[i]))
-            continue;
-          stamp (pt, sprites[fam[i]],
-                 (int) lrint ((px[i] + pt->ox) * pt->scale) - half,
-                 (int) lrint ((py[i] + pt->oy) * pt->scale) - half);
-        }
+        stamp_init (&stamps[f], get_sprite (self, cs->marker, f, pt->scale));
+      half = stamps[0].size / 2;
+      for (int cell = 0; cell < self->grid_cols * self->grid_rows; cell++)
+        for (gint32 i = cs->head[cell]; i >= 0; i = next[i])
+          stamp (pt, &stamps[fam[i]],
+                 (int) lrintf ((px[i] + (float) pt->ox) * (float) pt->scale) - half,
+                 (int) lrintf ((py[i] + (float) pt->oy) * (float) pt->scale) - half);
     }
   cairo_surface_mark_dirty (t);
 }

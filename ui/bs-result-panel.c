@@ -41,6 +41,9 @@ add_metric (BsResultPanel *self, int row, int col, const char *name, const char 
 
   gtk_label_set_xalign (GTK_LABEL (key), 0);
   gtk_label_set_xalign (GTK_LABEL (val), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (key), PANGO_ELLIPSIZE_END);
+  gtk_label_set_ellipsize (GTK_LABEL (val), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_tooltip_text (val, value);
   gtk_widget_add_css_class (key, "dim-label");
   gtk_widget_add_css_class (val, "numeric");
   gtk_label_set_selectable (GTK_LABEL (val), TRUE);
@@ -118,9 +121,11 @@ bs_result_panel_set_result (BsResultPanel *self, const BsStoreResult *r, GPtrArr
       GtkWidget *row = gtk_label_new (NULL);
 
       /* TRANSLATORS: one layer's choices: number, weight format, input format, accumulator, scaling */
-      text = g_strdup_printf (_("L%u   w %s   a %s   acc %s   %s"), i, l[0], l[1], l[2], l[3]);
+      text = g_strdup_printf (_("L%u  w %s · a %s · %s · %s"), i, l[0], l[1], l[2], l[3]);
       gtk_label_set_label (GTK_LABEL (row), text);
       gtk_label_set_xalign (GTK_LABEL (row), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (row), PANGO_ELLIPSIZE_END);
+      gtk_widget_set_tooltip_text (row, text);
       gtk_widget_add_css_class (row, "monospace");
       gtk_widget_set_margin_start (row, 10);
       gtk_widget_set_margin_end (row, 10);

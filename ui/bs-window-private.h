@@ -16,6 +16,7 @@ struct _BsWindow
   /* template */
   AdwToastOverlay *toast_overlay;
   AdwLeaflet *leaflet;
+  GtkWidget *content;
   AdwWindowTitle *sidebar_title;
   GtkStack *sidebar_stack;
   GtkListBox *sweep_list;

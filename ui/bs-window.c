@@ -246,6 +246,8 @@ bs_window_open_path (BsWindow *self, const char *path)
   gtk_stack_set_visible_child_name (self->sidebar_stack, "loading");
   gtk_stack_set_visible_child_name (self->pareto_stack, "none");
 
+  adw_leaflet_set_visible_child (self->leaflet, self->content);
+
   set_busy (self, 1);
   bs_project_open_async (path, self->project_cancellable, on_project_opened, g_object_ref (self));
   _bs_window_update_actions (self);
@@ -394,6 +396,7 @@ bs_window_class_init (BsWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/bitscape/Bitscape/bs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BsWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, content);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, sidebar_title);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, sweep_list);

@@ -14,7 +14,12 @@ static const struct {
   { "formats", bs_cli_formats, "list number formats, or every code of one (--table NAME)" },
   { "quantize", bs_cli_quantize, "quantize numbers read from stdin, one per line" },
   { "dot", bs_cli_dot, "dot product of pairs 'a b' read from stdin through an accumulator" },
+  { "layers", bs_cli_layers, "list a model's layers: type, shapes, parameters, MACs" },
+  { "infer", bs_cli_infer, "run a model on ONNX TensorProto inputs, write its output" },
+  { "eval", bs_cli_eval, "accuracy (top-1, top-5, per-layer statistics) under a configuration" },
+  { "energy", bs_cli_energy, "energy per inference of a configuration on a target" },
   { "targets", bs_cli_targets, "list the energy targets (ASIC and FPGA) and their files" },
+  { "train", bs_cli_train, "train a network on Fashion-MNIST (float, QNN or clustered) into ONNX" },
 };
 
 static void

@@ -148,3 +148,40 @@ bs_cli_read_numbers (FILE *in, const char *what, guint columns)
     }
   return g_steal_pointer (&values);
 }
+
+void
+bs_json_string (GString *out, const char *s)
+{
+  g_string_append_c (out, '"');
+  for (const unsigned char *p = (const unsigned char *) (s ? s : ""); *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (out, "\\%c", *p);
+      else if (*p < 0x20)
+        g_string_append_printf (out, "\\u%04x", *p);
+      else
+        g_string_append_c (out, (char) *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+void
+bs_json_number (GString *out, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (v))
+    g_string_append (out, "null");
+  else
+    g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.17g", v));
+}
+
+void
+bs_json_key (GString *out, const char *key, gboolean *first)
+{
+  if (!*first)
+    g_string_append_c (out, ',');
+  *first = FALSE;
+  bs_json_string (out, key);
+  g_string_append_c (out, ':');
+}

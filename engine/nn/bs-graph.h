@@ -171,6 +171,8 @@ typedef struct bs_graph {
   int *outputs;         /* value ids of the outputs, in model order */
   bool finalized;
   int cap_values, cap_nodes;
+  int n_meta;           /* model metadata_props, kept for export */
+  char **meta_keys, **meta_values;
 } bs_graph;
 
 /* Building --------------------------------------------------------------------- */
@@ -204,6 +206,11 @@ int bs_graph_bind_input (bs_graph *g, const char *name, bs_tensor *t, char *err,
 
 /* Value id by name, or -1. */
 int bs_graph_find_value (const bs_graph *g, const char *name);
+/* Model metadata (ONNX metadata_props): the value of key, or NULL.  Bitscape
+ * records a model's input normalisation as "bitscape.normalize" = "MEAN,STD". */
+const char *bs_graph_metadata (const bs_graph *g, const char *key);
+/* Set (or replace) a metadata entry; 0, or -1 when memory runs out. */
+int bs_graph_set_metadata (bs_graph *g, const char *key, const char *value);
 /* Attribute by name on a node, or NULL. */
 const bs_attr *bs_node_attr (const bs_node *n, const char *name);
 

@@ -97,9 +97,59 @@ bs_graph_free (bs_graph *g)
   free (g->nodes);
   free (g->inputs);
   free (g->outputs);
+  for (int i = 0; i < g->n_meta; i++)
+    {
+      free (g->meta_keys[i]);
+      free (g->meta_values[i]);
+    }
+  free (g->meta_keys);
+  free (g->meta_values);
   free (g->name);
   free (g->producer);
   free (g);
+}
+
+const char *
+bs_graph_metadata (const bs_graph *g, const char *key)
+{
+  for (int i = 0; i < g->n_meta; i++)
+    if (strcmp (g->meta_keys[i], key) == 0)
+      return g->meta_values[i];
+  return NULL;
+}
+
+int
+bs_graph_set_metadata (bs_graph *g, const char *key, const char *value)
+{
+  char **k, **v, *kd, *vd;
+
+  for (int i = 0; i < g->n_meta; i++)
+    if (strcmp (g->meta_keys[i], key) == 0)
+      {
+        if (!(vd = strdup (value)))
+          return -1;
+        free (g->meta_values[i]);
+        g->meta_values[i] = vd;
+        return 0;
+      }
+  k = realloc (g->meta_keys, (size_t) (g->n_meta + 1) * sizeof *k);
+  if (k)
+    g->meta_keys = k;
+  v = realloc (g->meta_values, (size_t) (g->n_meta + 1) * sizeof *v);
+  if (v)
+    g->meta_values = v;
+  kd = strdup (key);
+  vd = strdup (value);
+  if (!k || !v || !kd || !vd)
+    {
+      free (kd);
+      free (vd);
+      return -1;
+    }
+  g->meta_keys[g->n_meta] = kd;
+  g->meta_values[g->n_meta] = vd;
+  g->n_meta++;
+  return 0;
 }
 
 int

@@ -210,6 +210,23 @@ bs_onnx_save_buffer (const bs_graph *g, uint8_t **data, size_t *len, char *err, 
   m.graph = &gp;
   gp.name = g->name && *g->name ? g->name : producer;
 
+  if (g->n_meta > 0)
+    {
+      m.n_metadata_props = (size_t) g->n_meta;
+      m.metadata_props = arena_alloc (&ar, (size_t) g->n_meta * sizeof (void *));
+      if (!m.metadata_props)
+        goto oom;
+      for (int i = 0; i < g->n_meta; i++)
+        {
+          Onnx__StringStringEntryProto e = ONNX__STRING_STRING_ENTRY_PROTO__INIT, *ep;
+          if (!(ep = arena_dup (&ar, &e, sizeof e)))
+            goto oom;
+          ep->key = g->meta_keys[i];
+          ep->value = g->meta_values[i];
+          m.metadata_props[i] = ep;
+        }
+    }
+
   for (int i = 0; i < g->n_values; i++)
     n_init += g->values[i].kind == BS_VALUE_INITIALIZER;
   gp.n_node = (size_t) g->n_nodes;

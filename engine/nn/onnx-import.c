@@ -332,6 +332,15 @@ bs_onnx_load_buffer (const void *data, size_t len, const char *label, bs_graph *
       _bs_nn_fail (err, errlen, "%s: out of memory", label);
       goto fail;
     }
+  for (size_t i = 0; i < m->n_metadata_props; i++)
+    {
+      const Onnx__StringStringEntryProto *e = m->metadata_props[i];
+      if (e && e->key && bs_graph_set_metadata (g, e->key, e->value ? e->value : "") < 0)
+        {
+          _bs_nn_fail (err, errlen, "%s: out of memory", label);
+          goto fail;
+        }
+    }
   if (import_graph (g, m->graph, msg, sizeof msg) < 0
       || bs_graph_finalize (g, msg, sizeof msg) < 0)
     {

@@ -137,7 +137,10 @@ int bs_config_mean_bits (const bs_config *cfg, const uint64_t *weight_counts,
                          const uint64_t *input_counts, double *mean_weight_bits,
                          double *mean_input_bits, char *err, size_t errlen);
 
-const char *bs_scaling_name (bs_scaling s);   /* "layer-pow2", …; "?" if out of range */
+const char *bs_scaling_name (bs_scaling s);
+/* The scaling of a layer as the canonical text spells it ("pct99.9",
+ * "block32", "layer-pow2", …). */
+void bs_layer_config_scaling_text (const bs_layer_config *l, char *buf, size_t len);   /* "layer-pow2", …; "?" if out of range */
 
 /* Bit-width ladders ------------------------------------------------------ */
 

@@ -82,7 +82,7 @@ int _bs_run_begin (_bs_run *run, const bs_search_ctx *ctx, bs_search_result *res
  * or -1 when the run must stop (budget, cancel, evaluator error; res->status
  * says which).  layer, format and tensor annotate a new point. */
 ptrdiff_t _bs_run_eval (_bs_run *run, const bs_config *cfg, int layer, int format,
-                        bs_tensor tensor);
+                        bs_search_tensor tensor);
 
 /* Evaluator calls still allowed (SIZE_MAX without a budget). */
 size_t _bs_run_remaining (const _bs_run *run);

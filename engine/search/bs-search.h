@@ -194,7 +194,7 @@ typedef enum {
   BS_TENSOR_BOTH,       /* a whole configuration or layer */
   BS_TENSOR_WEIGHTS,
   BS_TENSOR_INPUTS,
-} bs_tensor;
+} bs_search_tensor;
 
 typedef struct {
   bs_config *config;
@@ -206,7 +206,7 @@ typedef struct {
    * and the baseline give layer = format = -1, tensor = BS_TENSOR_BOTH. */
   int layer;
   int format;
-  bs_tensor tensor;
+  bs_search_tensor tensor;
 } bs_search_point;
 
 typedef struct {

@@ -251,8 +251,8 @@ sb_add (strbuf *b, const char *text)
 
 /* "pct<P>" with P from whole millionths: integer arithmetic only, so the text
  * does not depend on the C locale's decimal point. */
-static void
-format_scaling (const bs_layer_config *l, char *buf, size_t len)
+void
+bs_layer_config_scaling_text (const bs_layer_config *l, char *buf, size_t len)
 {
   if (l->scaling == BS_SCALING_PERCENTILE)
     {
@@ -288,7 +288,7 @@ bs_config_to_string (const bs_config *cfg)
       const bs_layer_config *l = &cfg->layers[i];
       char scal[32], head[24];
 
-      format_scaling (l, scal, sizeof scal);
+      bs_layer_config_scaling_text (l, scal, sizeof scal);
       snprintf (head, sizeof head, ";L%d:w=", i);
       sb_add (&b, head);
       sb_add (&b, l->weight);

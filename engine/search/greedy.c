@@ -127,7 +127,7 @@ bs_search_greedy (const bs_search_ctx *ctx, bs_search_result *res, char *err, si
     for (int phase = 0; phase < 2 && !run.stopped; phase++)
       {
         /* phase 0: the layer's inputs; phase 1: its weights */
-        bs_tensor tensor = phase == 0 ? BS_TENSOR_INPUTS : BS_TENSOR_WEIGHTS;
+        bs_search_tensor tensor = phase == 0 ? BS_TENSOR_INPUTS : BS_TENSOR_WEIGHTS;
         const bs_layer_config *cur = bs_config_layer (state, l);
         char w[BS_NAME_MAX], a[BS_NAME_MAX];
         int chosen = -1;

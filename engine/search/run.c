@@ -145,7 +145,7 @@ stop (_bs_run *run, bs_search_status status)
 }
 
 ptrdiff_t
-_bs_run_eval (_bs_run *run, const bs_config *cfg, int layer, int format, bs_tensor tensor)
+_bs_run_eval (_bs_run *run, const bs_config *cfg, int layer, int format, bs_search_tensor tensor)
 {
   const bs_search_ctx *ctx = run->ctx;
   bs_search_result *res = run->res;

@@ -168,6 +168,13 @@ int bs_trainer_set_qnn (bs_trainer *t, const char *weights, const char *activati
  * optimizer, fresh moments, and keeps the assignments. */
 int bs_trainer_cluster (bs_trainer *t, int k, uint64_t seed, char *err, size_t errlen);
 
+/* Replace the optimizer and schedule options (optimizer, lr, momentum, betas,
+ * eps, weight decay, schedule, warm-up, step, lr_min, epochs) and restart the
+ * schedule at step 0 with fresh optimizer moments — e.g. for the centroid
+ * fine-tuning after bs_trainer_cluster.  batch, seed, threads and the BN
+ * momentum stay. */
+int bs_trainer_restart (bs_trainer *t, const bs_train_opts *o, char *err, size_t errlen);
+
 int bs_trainer_n_params (const bs_trainer *t);
 bs_train_param *bs_trainer_param (bs_trainer *t, int i);
 /* Recompute the forward values (q(w), clipping, centroids) from w. */
@@ -231,7 +238,9 @@ int bs_train_save_onnx (const bs_graph *g, const char *path, int n_meta,
 int bs_train_read_metadata (const char *path, const char *key, char **value, char *err,
                             size_t errlen);
 
-/* Key holding the input normalisation: "scale,mean,std" (x = (p·scale - mean) / std). */
+/* Key holding the input normalisation "mean,std" of 8-bit pixels:
+ * x = (pixel / 255 - mean) / std (one pair per channel, comma-separated, when
+ * channels differ). */
 #define BS_TRAIN_META_NORMALIZE "bitscape.normalize"
 
 #ifdef __cplusplus

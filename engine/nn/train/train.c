@@ -540,6 +540,44 @@ bs_trainer_free (bs_trainer *t)
 }
 
 int
+bs_trainer_restart (bs_trainer *t, const bs_train_opts *o, char *err, size_t errlen)
+{
+  bs_train_opts n = t->o;
+  if (!(o->lr > 0) || o->epochs < 0 || o->momentum < 0 || o->momentum >= 1 || o->beta1 < 0
+      || o->beta1 >= 1 || o->beta2 < 0 || o->beta2 >= 1 || !(o->eps > 0)
+      || o->weight_decay < 0 || o->warmup_epochs < 0 || o->step_epochs < 1 || o->lr_min < 0)
+    return _tr_fail (err, errlen, "training options out of range");
+  n.optimizer = o->optimizer;
+  n.lr = o->lr;
+  n.momentum = o->momentum;
+  n.beta1 = o->beta1;
+  n.beta2 = o->beta2;
+  n.eps = o->eps;
+  n.weight_decay = o->weight_decay;
+  n.schedule = o->schedule;
+  n.warmup_epochs = o->warmup_epochs;
+  n.step_epochs = o->step_epochs;
+  n.step_gamma = o->step_gamma;
+  n.lr_min = o->lr_min;
+  n.epochs = o->epochs;
+  t->o = n;
+  t->step = 0;
+  t->adam_t = 0;
+  for (int i = 0; i < t->n_params; i++)
+    {
+      tr_param *p = &t->params[i];
+      memset (p->m, 0, (size_t) p->pub.numel * sizeof (float));
+      memset (p->v, 0, (size_t) p->pub.numel * sizeof (float));
+      if (p->cm)
+        {
+          memset (p->cm, 0, (size_t) p->pub.clusters * sizeof (float));
+          memset (p->cv, 0, (size_t) p->pub.clusters * sizeof (float));
+        }
+    }
+  return 0;
+}
+
+int
 bs_trainer_n_params (const bs_trainer *t)
 {
   return t->n_params;
