@@ -26,7 +26,7 @@ typedef enum {
   BS_STORE_ERROR_NOT_FOUND,
 } BsStoreError;
 
-#define BS_STORE_SCHEMA_VERSION 1
+#define BS_STORE_SCHEMA_VERSION 2
 #define BS_STORE_APPLICATION_ID 0x42534350   /* "BSCP" */
 
 typedef struct _BsStore BsStore;
@@ -58,6 +58,8 @@ typedef struct {
   char *canonical;
   BsStoreMetrics m;            /* m.path owned by the row */
   gboolean on_front;
+  gboolean infeasible;         /* could not be evaluated (metrics NaN); see note */
+  char *note;                  /* why it is infeasible, or NULL */
 } BsStoreResult;
 
 typedef struct {
@@ -109,8 +111,26 @@ gint64 bs_store_add_result (BsStore *store, gint64 sweep_id, const char *canonic
                             guint64 config_hash, const BsStoreLayer *layers, guint n_layers,
                             const BsStoreMetrics *m, GError **error);
 
-/* Recompute front membership (max top1, min energy) of a sweep's results. */
+/* The same for a configuration that cannot be evaluated (an unsupported
+ * combination): stored with NaN metrics, feasible = 0 and the reason, so a
+ * resumed sweep gets the same answer without trying again.  Never on a front. */
+gint64 bs_store_add_infeasible (BsStore *store, gint64 sweep_id, const char *canonical,
+                                guint64 config_hash, const BsStoreLayer *layers, guint n_layers,
+                                gint64 images, const char *reason, GError **error);
+
+/* Recompute front membership (max top1, min energy; bs_pareto_front) of a
+ * sweep's feasible results, in one transaction. */
 gboolean bs_store_update_front (BsStore *store, gint64 sweep_id, GError **error);
+
+/* Where a result comes from: its model, dataset and target rows. */
+typedef struct {
+  char *model_name, *model_sha256, *model_path;
+  char *dataset_name, *dataset_sha256, *dataset_path;
+  char *target_name, *target_sha256, *target_path;
+} BsStoreOrigin;
+
+void bs_store_origin_free (BsStoreOrigin *o);
+BsStoreOrigin *bs_store_get_origin (BsStore *store, gint64 result_id, GError **error);
 
 /* Listings (element type BsStoreResult / BsStoreSweep).  sweep_id 0: all. */
 GPtrArray *bs_store_list_results (BsStore *store, gint64 sweep_id, gboolean front_only,
@@ -124,5 +144,6 @@ GPtrArray *bs_store_get_layers (BsStore *store, gint64 config_id, GError **error
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsStore, bs_store_close)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsStoreResult, bs_store_result_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsStoreSweep, bs_store_sweep_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsStoreOrigin, bs_store_origin_free)
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "bs-pareto.h"
 #include "bs-store-private.h"
 
 /* The metric columns, in one place: SQL names and struct fields agree. */
@@ -56,7 +57,8 @@ read_metrics (sqlite3_stmt *st, int first, BsStoreMetrics *m)
 static BsStoreResult *
 read_result_row (sqlite3_stmt *st)
 {
-  /* columns: id, sweep_id, config_id, canonical, on_front, METRIC_COLUMNS */
+  /* columns: id, sweep_id, config_id, canonical, on_front, METRIC_COLUMNS,
+   * feasible, note */
   BsStoreResult *r = g_new0 (BsStoreResult, 1);
 
   r->id = sqlite3_column_int64 (st, 0);
@@ -65,6 +67,8 @@ read_result_row (sqlite3_stmt *st)
   r->canonical = g_strdup ((const char *) sqlite3_column_text (st, 3));
   r->on_front = sqlite3_column_int (st, 4) != 0;
   read_metrics (st, 5, &r->m);
+  r->infeasible = sqlite3_column_int (st, 5 + N_REAL_METRICS + 2) == 0;
+  r->note = g_strdup ((const char *) sqlite3_column_text (st, 5 + N_REAL_METRICS + 3));
   return r;
 }
 
@@ -73,7 +77,7 @@ bs_store_lookup (BsStore *store, gint64 sweep_id, const char *canonical, BsStore
                  GError **error)
 {
   sqlite3_stmt *st = _bs_store_prepare (store,
-    "SELECT r.id, s.id, c.id, c.canonical, 0, " METRIC_COLUMNS " "
+    "SELECT r.id, s.id, c.id, c.canonical, 0, " METRIC_COLUMNS ", r.feasible, r.note "
     "FROM sweeps s JOIN results r ON r.model_id = s.model_id AND r.dataset_id = s.dataset_id "
     "AND r.target_id = s.target_id JOIN configs c ON c.id = r.config_id "
     "WHERE s.id = ?1 AND c.canonical = ?2", error);
@@ -169,10 +173,12 @@ ensure_config (BsStore *store, const char *canonical, guint64 hash, const BsStor
   return id;
 }
 
-gint64
-bs_store_add_result (BsStore *store, gint64 sweep_id, const char *canonical, guint64 config_hash,
-                     const BsStoreLayer *layers, guint n_layers, const BsStoreMetrics *m,
-                     GError **error)
+/* One transaction: the configuration, the result (feasible, or not with
+ * the reason in note), the sweep's membership. */
+static gint64
+add_result (BsStore *store, gint64 sweep_id, const char *canonical, guint64 config_hash,
+            const BsStoreLayer *layers, guint n_layers, const BsStoreMetrics *m,
+            const char *note, GError **error)
 {
   sqlite3_stmt *st;
   gint64 config_id, result_id = -1;
@@ -185,15 +191,21 @@ bs_store_add_result (BsStore *store, gint64 sweep_id, const char *canonical, gui
 
   /* the evaluation itself, unless this model/dataset/target has it already */
   st = _bs_store_prepare (store,
-    "INSERT INTO results (config_id, model_id, dataset_id, target_id, " METRIC_COLUMNS ") "
+    "INSERT INTO results (config_id, model_id, dataset_id, target_id, " METRIC_COLUMNS ", "
+    "feasible, note) "
     "SELECT ?1, model_id, dataset_id, target_id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "?14, ?15, ?16, ?17, ?18 FROM sweeps WHERE id = ?2 "
+    "?14, ?15, ?16, ?17, ?18, ?19, ?20 FROM sweeps WHERE id = ?2 "
     "ON CONFLICT (config_id, model_id, dataset_id, target_id) DO NOTHING", error);
   if (!st)
     goto fail;
   sqlite3_bind_int64 (st, 1, config_id);
   sqlite3_bind_int64 (st, 2, sweep_id);
   bind_metrics (st, 3, m);
+  sqlite3_bind_int (st, 3 + N_REAL_METRICS + 2, note ? 0 : 1);
+  if (note)
+    sqlite3_bind_text (st, 3 + N_REAL_METRICS + 3, note, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (st, 3 + N_REAL_METRICS + 3);
   if (!step_done (store, st, error))
     goto fail;
 
@@ -238,10 +250,34 @@ fail:
   return -1;
 }
 
-#define RESULT_SELECT                                                           \
-  "SELECT r.id, sr.sweep_id, c.id, c.canonical, sr.on_front, " METRIC_COLUMNS   \
-  " FROM sweep_results sr JOIN results r ON r.id = sr.result_id "               \
-  "JOIN configs c ON c.id = r.config_id "
+gint64
+bs_store_add_result (BsStore *store, gint64 sweep_id, const char *canonical, guint64 config_hash,
+                     const BsStoreLayer *layers, guint n_layers, const BsStoreMetrics *m,
+                     GError **error)
+{
+  return add_result (store, sweep_id, canonical, config_hash, layers, n_layers, m, NULL, error);
+}
+
+gint64
+bs_store_add_infeasible (BsStore *store, gint64 sweep_id, const char *canonical,
+                         guint64 config_hash, const BsStoreLayer *layers, guint n_layers,
+                         gint64 images, const char *reason, GError **error)
+{
+  BsStoreMetrics m = {
+    .top1 = NAN, .top5 = NAN, .energy_pj = NAN, .compute_pj = NAN, .memory_pj = NAN,
+    .area_um2 = NAN, .luts = NAN, .ffs = NAN, .dsps = NAN, .brams = NAN,
+    .mean_weight_bits = NAN, .mean_input_bits = NAN, .weight_sparsity = NAN,
+    .input_sparsity = NAN, .images = images, .path = NULL,
+  };
+
+  return add_result (store, sweep_id, canonical, config_hash, layers, n_layers, &m,
+                     reason && *reason ? reason : "infeasible", error);
+}
+
+#define RESULT_SELECT                                                         \
+  "SELECT r.id, sr.sweep_id, c.id, c.canonical, sr.on_front, " METRIC_COLUMNS \
+  ", r.feasible, r.note FROM sweep_results sr "                               \
+  "JOIN results r ON r.id = sr.result_id JOIN configs c ON c.id = r.config_id "
 
 GPtrArray *
 bs_store_list_results (BsStore *store, gint64 sweep_id, gboolean front_only, GError **error)
@@ -337,4 +373,139 @@ bs_store_list_sweeps (BsStore *store, GError **error)
     }
   sqlite3_finalize (st);
   return g_steal_pointer (&rows);
+}
+
+static gboolean
+sweep_exists (BsStore *store, gint64 sweep_id, GError **error)
+{
+  sqlite3_stmt *st = _bs_store_prepare (store, "SELECT id FROM sweeps WHERE id = ?1", error);
+  gint64 id;
+
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, sweep_id);
+  id = step_id (store, st, error);
+  if (id < 0 && error && !*error)
+    g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_FOUND,
+                 "%s: no sweep %" G_GINT64_FORMAT, bs_store_get_path (store), sweep_id);
+  return id >= 0;
+}
+
+/* Read the sweep's points and mark its front, inside one write transaction so
+ * that a concurrent writer cannot slip a result in between. */
+gboolean
+bs_store_update_front (BsStore *store, gint64 sweep_id, GError **error)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) acc = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GArray) energy = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree gsize *front = NULL;
+  sqlite3_stmt *st;
+  gsize n_front;
+  int rc;
+
+  if (!_bs_store_exec (store, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!sweep_exists (store, sweep_id, error))
+    goto fail;
+  st = _bs_store_prepare (store,
+    "SELECT sr.result_id, r.top1, r.energy_pj, r.feasible FROM sweep_results sr "
+    "JOIN results r ON r.id = sr.result_id WHERE sr.sweep_id = ?1 ORDER BY sr.seq", error);
+  if (!st)
+    goto fail;
+  sqlite3_bind_int64 (st, 1, sweep_id);
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (st, 0);
+      gboolean ok = sqlite3_column_int (st, 3) != 0 && sqlite3_column_type (st, 1) != SQLITE_NULL
+                    && sqlite3_column_type (st, 2) != SQLITE_NULL;
+      double a = ok ? sqlite3_column_double (st, 1) : NAN;
+      double e = ok ? sqlite3_column_double (st, 2) : NAN;
+      g_array_append_val (ids, id);
+      g_array_append_val (acc, a);
+      g_array_append_val (energy, e);
+    }
+  sqlite3_finalize (st);
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_FAILED, "%s: %s",
+                   bs_store_get_path (store), sqlite3_errmsg (_bs_store_db (store)));
+      goto fail;
+    }
+
+  front = g_new (gsize, ids->len ? ids->len : 1);
+  n_front = bs_pareto_front ((const double *) acc->data, (const double *) energy->data, ids->len,
+                             front);
+
+  st = _bs_store_prepare (store, "UPDATE sweep_results SET on_front = 0 "
+                                 "WHERE sweep_id = ?1 AND on_front <> 0", error);
+  if (!st)
+    goto fail;
+  sqlite3_bind_int64 (st, 1, sweep_id);
+  if (!step_done (store, st, error))
+    goto fail;
+  for (gsize i = 0; i < n_front; i++)
+    {
+      st = _bs_store_prepare (store, "UPDATE sweep_results SET on_front = 1 "
+                                     "WHERE sweep_id = ?1 AND result_id = ?2", error);
+      if (!st)
+        goto fail;
+      sqlite3_bind_int64 (st, 1, sweep_id);
+      sqlite3_bind_int64 (st, 2, g_array_index (ids, gint64, front[i]));
+      if (!step_done (store, st, error))
+        goto fail;
+    }
+  if (!_bs_store_exec (store, "COMMIT", error))
+    goto fail;
+  return TRUE;
+
+fail:
+  _bs_store_exec (store, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+void
+bs_store_origin_free (BsStoreOrigin *o)
+{
+  if (!o)
+    return;
+  g_free (o->model_name);
+  g_free (o->model_sha256);
+  g_free (o->model_path);
+  g_free (o->dataset_name);
+  g_free (o->dataset_sha256);
+  g_free (o->dataset_path);
+  g_free (o->target_name);
+  g_free (o->target_sha256);
+  g_free (o->target_path);
+  g_free (o);
+}
+
+BsStoreOrigin *
+bs_store_get_origin (BsStore *store, gint64 result_id, GError **error)
+{
+  sqlite3_stmt *st = _bs_store_prepare (store,
+    "SELECT m.name, m.sha256, m.path, d.name, d.sha256, d.path, t.name, t.sha256, t.path "
+    "FROM results r JOIN models m ON m.id = r.model_id JOIN datasets d ON d.id = r.dataset_id "
+    "JOIN targets t ON t.id = r.target_id WHERE r.id = ?1", error);
+  BsStoreOrigin *o = NULL;
+
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64 (st, 1, result_id);
+  if (sqlite3_step (st) == SQLITE_ROW)
+    {
+      char **f[9];
+      o = g_new0 (BsStoreOrigin, 1);
+      f[0] = &o->model_name; f[1] = &o->model_sha256; f[2] = &o->model_path;
+      f[3] = &o->dataset_name; f[4] = &o->dataset_sha256; f[5] = &o->dataset_path;
+      f[6] = &o->target_name; f[7] = &o->target_sha256; f[8] = &o->target_path;
+      for (int i = 0; i < 9; i++)
+        *f[i] = g_strdup ((const char *) sqlite3_column_text (st, i));
+    }
+  sqlite3_finalize (st);
+  if (!o)
+    g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_FOUND,
+                 "%s: no result %" G_GINT64_FORMAT, bs_store_get_path (store), result_id);
+  return o;
 }

@@ -85,6 +85,11 @@ static const char *const migrations[] = {
   "  seq INTEGER NOT NULL,"
   "  on_front INTEGER NOT NULL DEFAULT 0,"
   "  PRIMARY KEY (sweep_id, result_id));",
+  /* 1 → 2: configurations that cannot be evaluated are remembered too, so a
+   * resumed search gets the same answer (engine/search/bs-search.h) */
+  "ALTER TABLE results ADD COLUMN feasible INTEGER NOT NULL DEFAULT 1;"
+  "ALTER TABLE results ADD COLUMN note TEXT;"
+  "CREATE INDEX sweep_results_result ON sweep_results(result_id);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == BS_STORE_SCHEMA_VERSION);
@@ -478,6 +483,7 @@ bs_store_result_free (BsStoreResult *r)
   if (!r)
     return;
   g_free (r->canonical);
+  g_free (r->note);
   g_free ((char *) r->m.path);
   g_free (r);
 }

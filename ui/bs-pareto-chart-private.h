@@ -57,6 +57,14 @@ struct _BsParetoChart
 };
 
 void  _bs_pareto_chart_relayout       (BsParetoChart *self);
+void  _bs_pareto_chart_clear_text     (BsParetoChart *self);
+void  _bs_pareto_chart_fit_axes       (BsParetoChart *self,
+                                       gboolean       streaming);
+void  _bs_pareto_chart_place_points   (BsParetoChart *self,
+                                       BsChartSeries *cs,
+                                       guint          from);
+double _bs_pareto_chart_marker_radius (BsParetoChart *self);
+guint _bs_pareto_chart_count_legend_entries (BsParetoChart *self);
 void  _bs_pareto_chart_clear_sprites  (BsParetoChart *self);
 void  _bs_marker_path                 (cairo_t       *cr,
                                        BsMarker       marker,

@@ -42,7 +42,7 @@ shoot() {
       case "$BS_SCENARIO" in
         details)   # select a point on the front, hover another
           xdotool mousemove 542 364 click 1; sleep 1.5
-          xdotool mousemove 640 175; sleep 0.3; xdotool mousemove 647 170; sleep 2 ;;
+          xdotool mousemove 640 175; sleep 0.5; xdotool mousemove 647 170; sleep 0.8; xdotool mousemove 648 170; sleep 2 ;;
         formats)   # the format comparison, with a tensor loaded
           xdotool key alt+2; sleep 1.5
           xdotool key ctrl+l 2>/dev/null || true

@@ -47,6 +47,13 @@ extern const bs_float_params _bs_e4m3_params;
 /* Round a double to fp16 / fp32 (RNE, IEEE overflow to inf) — accumulators. */
 double _bs_round_fp16 (double x);
 
+/* Log family internals shared by log.c and elma.c: 2^(j/2^14) as a
+ * double-double; x split into sign and log2 code L (in units of the format's
+ * log fraction); the format's log-fraction bits. */
+void _bs_log_exp2_dd (int j, double *hi, double *lo);
+int _bs_log_split (const bs_format *f, double x, bool *neg, int32_t *L);
+int _bs_log_frac_bits (const bs_format *f);
+
 /* Exact accumulators implemented by their families. */
 int _bs_posit_dot_quire (const bs_format *f, const double *qa, const double *qb, size_t n,
                          bs_dot_result *r, char *err, size_t errlen);   /* posit.c */

@@ -55,11 +55,6 @@
 __extension__ typedef __int128 i128;
 __extension__ typedef unsigned __int128 u128;
 
-/* Defined in log.c. */
-void _bs_log_exp2_dd (int j, double *hi, double *lo);
-int _bs_log_split (const bs_format *f, double x, bool *neg, int32_t *L);
-int _bs_log_frac_bits (const bs_format *f);
-
 /* deepfloat's tables for (8, 1, 5, 5, 7): p = Pow2LUT_4x5, q = Log2LUT_5x7;
  * both are round-to-nearest of the exact functions (checked by the tests). */
 static const uint16_t p8[16] = { 0, 1, 3, 4, 6, 8, 9, 11, 13, 15, 17, 20, 22, 24, 27, 29 };
@@ -418,6 +413,43 @@ elma8_fast_block (const elma_tables *t, const double *qa, const double *qb, size
     return false;
   *acc_io = acc;
   return true;
+}
+
+/* For code-level kernels (dot-kernels.c): the log8 fast path's pieces.  An
+ * operand is held as its key (e8_key: nonzero values L + 192 with the sign in
+ * bit 11, zero 900); two keys add into a product index whose low 12 bits
+ * select the register increment (_bs_elma8_products, E8_PROD_N entries; NULL
+ * when the fast path is unavailable).  _bs_elma8_output is the output code of
+ * a register content (elma8_output). */
+int32_t _bs_elma8_key (double x, bool *bad);
+const int64_t *_bs_elma8_products (void);
+uint32_t _bs_elma8_output (int64_t acc, bool overflow, bool ovf_neg);
+
+int32_t
+_bs_elma8_key (double x, bool *bad)
+{
+  uint32_t b = 0;
+  int32_t key = e8_key (get_etab (), x, &b);
+
+  *bad = b != 0;
+  return key;
+}
+
+const int64_t *
+_bs_elma8_products (void)
+{
+  const elma_tables *t = get_etab ();
+
+  return t->fast_ok ? t->prod : NULL;
+}
+
+uint32_t
+_bs_elma8_output (int64_t acc, bool overflow, bool ovf_neg)
+{
+  const elma_cfg c8 = { 4, 5, 5, 7, 38, -24, p8, q8 };
+  const elma_reg r = { acc, overflow, ovf_neg, false };
+
+  return elma8_output (&c8, &r);
 }
 
 /* ELMA dot product: see the file comment.  qa, qb must be values of the

@@ -174,6 +174,7 @@ _bs_float_quantize_f32 (const bs_float_params *p, const float *in, float *out, s
   const uint32_t half = sh ? (1u << (sh - 1)) - 1u : 0u;
   const uint32_t keep = ~((1u << sh) - 1u);
   const uint32_t lsb_shift = sh;
+  const uint32_t lsb_mask = sh ? 1u : 0u;   /* M = 23: nothing to round, no branch */
   const uint32_t norm_min = (uint32_t) (emin + 127) << 23;  /* bits of 2^emin */
   const float c = ldexpf (1.0f, emin - p->m + 23);
   double dmax;
@@ -189,7 +190,7 @@ _bs_float_quantize_f32 (const bs_float_params *p, const float *in, float *out, s
     {
       uint32_t u = f2u (in[i]);
       uint32_t s = u & 0x80000000u, a = u & 0x7fffffffu;
-      uint32_t rn = sh ? ((a + half + ((a >> lsb_shift) & 1u)) & keep) : a;
+      uint32_t rn = (a + half + ((a >> lsb_shift) & lsb_mask)) & keep;
       uint32_t rs = f2u ((u2f (a) + c) - c);
       uint32_t r = a < norm_min ? rs : rn;
 

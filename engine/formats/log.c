@@ -54,11 +54,6 @@
 #define GRID_BITS 14
 #define GRID      (1 << GRID_BITS)
 
-/* Shared with elma.c (declared there too). */
-void _bs_log_exp2_dd (int j, double *hi, double *lo);
-int _bs_log_split (const bs_format *f, double x, bool *neg, int32_t *L);
-int _bs_log_frac_bits (const bs_format *f);
-
 /* Log8 fast kernel: float binades 2^-12 … 2^11, 7 mantissa bits each. */
 #define L8_IDX_BITS 7
 #define L8_EMIN     (-12)

@@ -12,6 +12,20 @@
 #include <cblas.h>
 #include <string.h>
 
+/* Output columns [lo, hi) whose input column ix0 + ox·sw lies in [0, iw). */
+static void
+valid_cols (int64_t ix0, int64_t sw, int64_t iw, int64_t ow, int64_t *lo, int64_t *hi)
+{
+  int64_t l = ix0 >= 0 ? 0 : (-ix0 + sw - 1) / sw;
+  int64_t h = iw - ix0 <= 0 ? 0 : (iw - ix0 + sw - 1) / sw;
+  if (h > ow)
+    h = ow;
+  if (l > h)
+    l = h;
+  *lo = l;
+  *hi = h;
+}
+
 /* Patches of one image's nc channels into columns [0, oh·ow) of a matrix
  * with row stride ld (rows ordered channel, ky, kx; zeros in the padding). */
 static void
@@ -23,6 +37,8 @@ im2col_ld (const bs_geom *g, int64_t nc, const float *x, float *cols, int64_t ld
         {
           float *row = cols + ((c * g->kh + ky) * g->kw + kx) * ld;
           const float *xc = x + c * g->ih * g->iw;
+          int64_t ix0 = kx * g->dw - g->pl, lo, hi;
+          valid_cols (ix0, g->sw, g->iw, g->ow, &lo, &hi);
           for (int64_t oy = 0; oy < g->oh; oy++)
             {
               int64_t iy = oy * g->sh - g->pt + ky * g->dh;
@@ -33,12 +49,15 @@ im2col_ld (const bs_geom *g, int64_t nc, const float *x, float *cols, int64_t ld
                   continue;
                 }
               const float *src = xc + iy * g->iw;
-              int64_t ix0 = kx * g->dw - g->pl;
-              for (int64_t ox = 0; ox < g->ow; ox++)
-                {
-                  int64_t ix = ix0 + ox * g->sw;
-                  d[ox] = ix >= 0 && ix < g->iw ? src[ix] : 0.0f;
-                }
+              for (int64_t ox = 0; ox < lo; ox++)
+                d[ox] = 0.0f;
+              if (g->sw == 1 && hi > lo)
+                memcpy (d + lo, src + ix0 + lo, (size_t) (hi - lo) * sizeof (float));
+              else
+                for (int64_t ox = lo; ox < hi; ox++)
+                  d[ox] = src[ix0 + ox * g->sw];
+              for (int64_t ox = hi; ox < g->ow; ox++)
+                d[ox] = 0.0f;
             }
         }
 }
@@ -54,20 +73,25 @@ col2im_ld (const bs_geom *g, int64_t nc, const float *cols, int64_t ld, float *d
         {
           const float *row = cols + ((c * g->kh + ky) * g->kw + kx) * ld;
           float *xc = dx + c * g->ih * g->iw;
+          int64_t ix0 = kx * g->dw - g->pl, lo, hi;
+          valid_cols (ix0, g->sw, g->iw, g->ow, &lo, &hi);
           for (int64_t oy = 0; oy < g->oh; oy++)
             {
               int64_t iy = oy * g->sh - g->pt + ky * g->dh;
-              const float *s = row + oy * g->ow;
               if (iy < 0 || iy >= g->ih)
                 continue;
+              const float *s = row + oy * g->ow;
               float *dst = xc + iy * g->iw;
-              int64_t ix0 = kx * g->dw - g->pl;
-              for (int64_t ox = 0; ox < g->ow; ox++)
+              if (g->sw == 1 && hi > lo)
                 {
-                  int64_t ix = ix0 + ox * g->sw;
-                  if (ix >= 0 && ix < g->iw)
-                    dst[ix] += s[ox];
+                  float *d1 = dst + ix0 + lo;
+                  const float *s1 = s + lo;
+                  for (int64_t k = 0; k < hi - lo; k++)
+                    d1[k] += s1[k];
                 }
+              else
+                for (int64_t ox = lo; ox < hi; ox++)
+                  dst[ix0 + ox * g->sw] += s[ox];
             }
         }
 }

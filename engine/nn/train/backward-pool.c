@@ -1,8 +1,9 @@
 /* backward-pool.c — MaxPool, AveragePool and GlobalAveragePool for
  * training.  Forward uses the engine's kernels on each thread's slice of
  * planes; backward routes each output's gradient:
- *   MaxPool: to the first input cell holding the window's maximum (padding
- *            never wins; a window of NaN passes nothing);
+ *   MaxPool: to the first input cell holding the window's maximum, recorded
+ *            by the forward pass (padding never wins; a NaN window passes
+ *            nothing);
  *   AveragePool: dy / count to every input cell of the window, count as the
  *            forward divides (padding included when count_include_pad);
  *   GlobalAveragePool: dy / (h · w) to every cell of the plane. */
@@ -20,6 +21,48 @@ typedef struct {
   bool count_include_pad;
 } pool_task;
 
+/* Max of each window (the engine's bs_maxpool2d values: padding never
+ * wins, NaN wins) and the index of its first maximal cell in the plane (-1
+ * for a NaN window), which the backward pass routes to. */
+static void
+maxpool_fwd (const bs_geom *g, int64_t planes, const float *x, float *y, int32_t *arg)
+{
+  for (int64_t q = 0; q < planes; q++)
+    {
+      const float *xp = x + q * g->ih * g->iw;
+      float *yp = y + q * g->oh * g->ow;
+      int32_t *ap = arg + q * g->oh * g->ow;
+      for (int64_t oy = 0; oy < g->oh; oy++)
+        for (int64_t ox = 0; ox < g->ow; ox++)
+          {
+            int64_t best = -1;
+            float m = -INFINITY;
+            bool nan = false;
+            for (int64_t ky = 0; ky < g->kh; ky++)
+              {
+                int64_t iy = oy * g->sh - g->pt + ky * g->dh;
+                if (iy < 0 || iy >= g->ih)
+                  continue;
+                for (int64_t kx = 0; kx < g->kw; kx++)
+                  {
+                    int64_t ix = ox * g->sw - g->pl + kx * g->dw;
+                    if (ix < 0 || ix >= g->iw)
+                      continue;
+                    float v = xp[iy * g->iw + ix];
+                    nan |= v != v;
+                    if (best < 0 || v > m)
+                      {
+                        best = iy * g->iw + ix;
+                        m = v;
+                      }
+                  }
+              }
+            yp[oy * g->ow + ox] = nan ? NAN : m;
+            ap[oy * g->ow + ox] = nan ? -1 : (int32_t) best;
+          }
+    }
+}
+
 static void
 pool_fwd_run (void *ctx, int tid, int nt)
 {
@@ -33,9 +76,11 @@ pool_fwd_run (void *ctx, int tid, int nt)
   switch (tn->op)
     {
     case BS_OP_MAXPOOL:
-      bs_maxpool2d (&tn->pg, p1 - p0, p->x + p0 * tn->pg.ih * tn->pg.iw,
-                    p->y + p0 * tn->pg.oh * tn->pg.ow);
-      break;
+      {
+        int64_t in = tn->pg.ih * tn->pg.iw, out = tn->pg.oh * tn->pg.ow;
+        maxpool_fwd (&tn->pg, p1 - p0, p->x + p0 * in, p->y + p0 * out, tn->argmax + p0 * out);
+        break;
+      }
     case BS_OP_AVERAGEPOOL:
       bs_avgpool2d (&tn->pg, p->count_include_pad, p1 - p0, p->x + p0 * tn->pg.ih * tn->pg.iw,
                     p->y + p0 * tn->pg.oh * tn->pg.ow);
@@ -60,41 +105,16 @@ _tr_pool_forward (bs_trainer *t, tr_node *tn, char *err, size_t errlen)
 }
 
 static void
-maxpool_back (const bs_geom *g, int64_t planes, const float *x, const float *dy, float *dx)
+maxpool_back (const bs_geom *g, int64_t planes, const int32_t *arg, const float *dy, float *dx)
 {
   for (int64_t q = 0; q < planes; q++)
     {
-      const float *xp = x + q * g->ih * g->iw;
       float *dxp = dx + q * g->ih * g->iw;
       const float *dyp = dy + q * g->oh * g->ow;
-      for (int64_t oy = 0; oy < g->oh; oy++)
-        for (int64_t ox = 0; ox < g->ow; ox++)
-          {
-            int64_t best = -1;
-            float m = -INFINITY;
-            bool nan = false;
-            for (int64_t ky = 0; ky < g->kh; ky++)
-              {
-                int64_t iy = oy * g->sh - g->pt + ky * g->dh;
-                if (iy < 0 || iy >= g->ih)
-                  continue;
-                for (int64_t kx = 0; kx < g->kw; kx++)
-                  {
-                    int64_t ix = ox * g->sw - g->pl + kx * g->dw;
-                    if (ix < 0 || ix >= g->iw)
-                      continue;
-                    float v = xp[iy * g->iw + ix];
-                    nan |= isnan (v);
-                    if (best < 0 || v > m)
-                      {
-                        best = iy * g->iw + ix;
-                        m = v;
-                      }
-                  }
-              }
-            if (best >= 0 && !nan)
-              dxp[best] += dyp[oy * g->ow + ox];
-          }
+      const int32_t *ap = arg + q * g->oh * g->ow;
+      for (int64_t o = 0; o < g->oh * g->ow; o++)
+        if (ap[o] >= 0)
+          dxp[ap[o]] += dyp[o];
     }
 }
 
@@ -157,7 +177,8 @@ pool_bwd_run (void *ctx, int tid, int nt)
     case BS_OP_MAXPOOL:
       {
         int64_t in = tn->pg.ih * tn->pg.iw, out = tn->pg.oh * tn->pg.ow;
-        maxpool_back (&tn->pg, p1 - p0, p->x + p0 * in, p->dy + p0 * out, p->dx + p0 * in);
+        maxpool_back (&tn->pg, p1 - p0, tn->argmax + p0 * out, p->dy + p0 * out,
+                      p->dx + p0 * in);
         break;
       }
     case BS_OP_AVERAGEPOOL:

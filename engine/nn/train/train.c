@@ -437,6 +437,16 @@ bs_trainer_new (bs_graph *g, const bs_train_opts *o, char *err, size_t errlen)
     {
       const bs_node *nd = &g->nodes[i];
       tr_node *tn = &t->nodes[i];
+      if (nd->op == BS_OP_MAXPOOL)
+        {
+          size_t sz = (size_t) (t->cap * t->vals[nd->outputs[0]].per);
+          tn->argmax = malloc ((sz ? sz : 1) * sizeof *tn->argmax);
+          if (!tn->argmax)
+            {
+              _tr_fail (err, errlen, "out of memory");
+              goto fail;
+            }
+        }
       if (nd->op == BS_OP_BATCHNORM)
         {
           tn->bn_mean = calloc ((size_t) tn->len, sizeof (float));
@@ -509,6 +519,7 @@ bs_trainer_free (bs_trainer *t)
         free (t->nodes[i].bn_mean);
         free (t->nodes[i].bn_invstd);
         free (t->nodes[i].qx);
+        free (t->nodes[i].argmax);
         free (t->nodes[i].dq);
       }
   if (t->params)
