@@ -47,6 +47,7 @@ typedef struct {
   gint64 calib_images;      /* 0 = 512 */
   bs_eval_path path;
   const char *normalize;    /* "MEAN,STD" or NULL */
+  gsize cache_bytes;        /* prefix-cache budget: 0 = the evaluator's default, 1 = none */
 } BsProjectOptions;
 
 #define BS_PROJECT_OPTIONS_INIT { 0 }
@@ -63,6 +64,8 @@ const char *bs_project_dataset_name (BsProject *p);
 const char *bs_project_model_sha256 (BsProject *p);
 const char *bs_project_dataset_sha256 (BsProject *p); /* of the test images + labels */
 gint64 bs_project_images (BsProject *p);
+/* The options the project was opened with (normalize owned by p). */
+const BsProjectOptions *bs_project_options (BsProject *p);
 bs_evaluator *bs_project_evaluator (BsProject *p);
 int bs_project_n_layers (BsProject *p);
 const bs_layer_info *bs_project_layer (BsProject *p, int i);

@@ -17,6 +17,7 @@ struct _BsProject {
   bs_graph *g;
   bs_dataset test, train;
   bs_evaluator *ev;
+  BsProjectOptions opts;     /* as opened; opts.normalize is owned */
 };
 
 const char *bs_project_model_path (BsProject *p) { return p->model_path; }
@@ -40,6 +41,12 @@ bs_project_images (BsProject *p)
   return p->test.n;
 }
 
+const BsProjectOptions *
+bs_project_options (BsProject *p)
+{
+  return &p->opts;
+}
+
 void
 bs_project_free (BsProject *p)
 {
@@ -54,6 +61,7 @@ bs_project_free (BsProject *p)
   g_free (p->dataset_name);
   g_free (p->model_sha);
   g_free (p->dataset_sha);
+  g_free ((char *) p->opts.normalize);
   g_free (p);
 }
 
@@ -148,6 +156,8 @@ bs_project_open (const char *model_path, const char *dataset, const BsProjectOpt
 
   if (!o)
     o = &defaults;
+  p->opts = *o;
+  p->opts.normalize = g_strdup (o->normalize);
   p->model_path = g_strdup (model_path);
   base = g_path_get_basename (model_path);
   p->model_name = g_str_has_suffix (base, ".onnx")
@@ -180,6 +190,7 @@ bs_project_open (const char *model_path, const char *dataset, const BsProjectOpt
   eo.n_threads = o->threads;
   eo.limit = o->limit;
   eo.path = o->path;
+  eo.cache_bytes = o->cache_bytes;
   if (p->train.n > 0)
     {
       gint64 nc = o->calib_images > 0 ? o->calib_images : 512;

@@ -24,6 +24,22 @@ typedef struct {
 void bs_compare_data_free (BsCompareData *data);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsCompareData, bs_compare_data_free)
 
+void           _bs_compare_data_compute_async  (const char * const  *names,
+                                                GBytes              *tensor,
+                                                const char          *tensor_name,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+BsCompareData *_bs_compare_data_compute_finish (GAsyncResult        *result,
+                                                GError             **error);
+void           _bs_tensor_load_async           (const char          *path,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+GBytes        *_bs_tensor_load_finish          (GAsyncResult        *result,
+                                                char               **path,
+                                                GError             **error);
+
 typedef struct {
   int width, height;
   double x0, x1;                    /* plot columns, shared by every panel */

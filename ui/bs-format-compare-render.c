@@ -16,17 +16,6 @@
 #define ERR_CEIL 0.5
 
 void
-bs_compare_data_free (BsCompareData *data)
-{
-  if (!data)
-    return;
-  g_clear_pointer (&data->curves, g_ptr_array_unref);
-  g_clear_pointer (&data->hist, bs_histogram_free);
-  g_free (data->tensor_name);
-  g_free (data);
-}
-
-void
 _bs_compare_layout_clear (BsCompareLayout *l)
 {
   for (guint i = 0; i < l->n_xt; i++)

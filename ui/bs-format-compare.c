@@ -44,77 +44,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-#define N_SAMPLES 4096
-#define N_BINS 80
-
 static const char *const default_formats[] = { "fp8_e4m3", "fp8_e5m2", "posit8_1", NULL };
-
-/* Computation --------------------------------------------------------------- */
-
-typedef struct {
-  GStrv names;
-  GBytes *tensor;
-  char *tensor_name;
-} ComputeInput;
-
-static void
-compute_input_free (gpointer data)
-{
-  ComputeInput *in = data;
-
-  g_strfreev (in->names);
-  g_clear_pointer (&in->tensor, g_bytes_unref);
-  g_free (in->tensor_name);
-  g_free (in);
-}
-
-static void
-compute_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  ComputeInput *in = task_data;
-  g_autoptr (BsCompareData) d = g_new0 (BsCompareData, 1);
-  g_autofree bs_format *formats = g_new0 (bs_format, g_strv_length (in->names) + 1);
-  const float *x = NULL;
-  gsize n = 0;
-  guint nf = 0;
-
-  d->curves = g_ptr_array_new_with_free_func ((GDestroyNotify) bs_format_curve_free);
-  for (guint i = 0; in->names[i]; i++)
-    if (bs_format_parse (in->names[i], &formats[nf], NULL, 0) == 0 && bs_format_has_codes (&formats[nf]))
-      nf++;
-  if (nf == 0)
-    {
-      g_task_return_pointer (task, g_steal_pointer (&d), (GDestroyNotify) bs_compare_data_free);
-      return;
-    }
-  bs_format_sweep_range (formats, nf, &d->lo, &d->hi);
-  if (in->tensor)
-    {
-      x = g_bytes_get_data (in->tensor, &n);
-      n /= sizeof (float);
-    }
-
-  for (guint i = 0; in->names[i]; i++)
-    {
-      BsFormatCurve *c;
-
-      if (g_task_return_error_if_cancelled (task))
-        return;
-      c = bs_format_curve_new (in->names[i], d->lo, d->hi, N_SAMPLES, NULL);
-      if (!c)
-        continue;
-      if (x)
-        bs_format_curve_set_tensor (c, x, n);
-      g_ptr_array_add (d->curves, c);
-    }
-  if (x)
-    {
-      d->hist = bs_histogram_new (x, n, d->lo, d->hi, N_BINS);
-      d->tensor_name = g_strdup (in->tensor_name);
-      d->tensor_n = n;
-    }
-  g_task_return_pointer (task, g_steal_pointer (&d), (GDestroyNotify) bs_compare_data_free);
-}
 
 static void
 relayout (BsFormatCompare *self)
@@ -141,7 +71,7 @@ on_computed (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (BsFormatCompare) self = data;
   g_autoptr (GError) error = NULL;
-  BsCompareData *d = g_task_propagate_pointer (G_TASK (result), &error);
+  BsCompareData *d = _bs_compare_data_compute_finish (result, &error);
 
   if (!d)
     return;   /* cancelled: a newer computation follows */
@@ -154,25 +84,19 @@ on_computed (GObject *source, GAsyncResult *result, gpointer data)
 static void
 recompute (BsFormatCompare *self)
 {
-  g_autoptr (GTask) task = NULL;
-  ComputeInput *in = g_new0 (ComputeInput, 1);
-  GStrvBuilder *builder = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) names = NULL;
 
   for (guint i = 0; i < self->names->len; i++)
     g_strv_builder_add (builder, g_ptr_array_index (self->names, i));
-  in->names = g_strv_builder_end (builder);
-  g_strv_builder_unref (builder);
-  in->tensor = self->tensor ? g_bytes_ref (self->tensor) : NULL;
-  in->tensor_name = g_strdup (self->tensor_name);
+  names = g_strv_builder_end (builder);
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   set_busy (self, TRUE);
-
-  task = g_task_new (NULL, self->cancellable, on_computed, g_object_ref (self));
-  g_task_set_task_data (task, in, compute_input_free);
-  g_task_run_in_thread (task, compute_thread);
+  _bs_compare_data_compute_async ((const char *const *) names, self->tensor, self->tensor_name,
+                                  self->cancellable, on_computed, g_object_ref (self));
 }
 
 /* Chips ---------------------------------------------------------------------- */
@@ -296,20 +220,6 @@ on_format_row_activated (BsFormatCompare *self, GtkListBoxRow *row)
 /* Tensor ------------------------------------------------------------------------- */
 
 static void
-load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  float *data = NULL;
-  gsize n = 0;
-  GError *error = NULL;
-
-  if (!bs_tensor_load (task_data, &data, &n, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, g_bytes_new_take (data, n * sizeof (float)),
-                           (GDestroyNotify) g_bytes_unref);
-}
-
-static void
 show_error (BsFormatCompare *self, const char *message)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
@@ -325,9 +235,9 @@ on_tensor_loaded (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (BsFormatCompare) self = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes = g_task_propagate_pointer (G_TASK (result), &error);
-  const char *path = g_task_get_task_data (G_TASK (result));
-  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *path = NULL;
+  g_autoptr (GBytes) bytes = _bs_tensor_load_finish (result, &path, &error);
+  g_autofree char *base = path ? g_path_get_basename (path) : NULL;
 
   if (!bytes)
     {
@@ -345,14 +255,13 @@ on_load_response (GtkNativeDialog *dialog, int response, BsFormatCompare *self)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr (GTask) task = NULL;
+      g_autofree char *path = g_file_get_path (file);
 
       g_cancellable_cancel (self->load_cancellable);
       g_clear_object (&self->load_cancellable);
       self->load_cancellable = g_cancellable_new ();
-      task = g_task_new (NULL, self->load_cancellable, on_tensor_loaded, g_object_ref (self));
-      g_task_set_task_data (task, g_file_get_path (file), g_free);
-      g_task_run_in_thread (task, load_thread);
+      if (path)
+        _bs_tensor_load_async (path, self->load_cancellable, on_tensor_loaded, g_object_ref (self));
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);

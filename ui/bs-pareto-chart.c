@@ -1,12 +1,11 @@
 /* bs-pareto-chart.c — model → axis → layout for the Pareto plot.
  *
  * The chart owns two axes (energy, log; accuracy, linear) and the series it
- * shows.  Whenever the size, an axis, the style or the data change it lays
- * out once: tick labels, plot area, screen positions of every point, and a
- * uniform grid of cells chaining the points each cell holds, which makes
- * hit-testing look at a few cells instead of every point.  Appended points
- * that fit the current axes are laid out alone.  Drawing (see
- * bs-pareto-chart-render.c) only reads the layout. */
+ * shows, lays them out whenever the size, an axis, the style or the data
+ * change (bs-pareto-chart-layout.c) and answers hit-tests from the layout's
+ * grid: a few cells instead of every point.  Appended points that fit the
+ * current axes are laid out alone.  Drawing (bs-pareto-chart-render.c) only
+ * reads the layout. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -15,7 +14,6 @@
 #include <string.h>
 
 #include "bs-pareto-chart-private.h"
-#include "bs-units.h"
 
 G_DEFINE_FINAL_TYPE (BsParetoChart, bs_pareto_chart, G_TYPE_OBJECT)
 
@@ -32,8 +30,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-#define relayout _bs_pareto_chart_relayout
 
 static void
 emit_changed (BsParetoChart *self)
@@ -146,7 +142,7 @@ on_axis_changed (BsAxis *axis, BsParetoChart *self)
 {
   if (self->in_layout)
     return;
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -168,7 +164,7 @@ bs_pareto_chart_init (BsParetoChart *self)
   self->width = 640;
   self->height = 400;
   bs_plot_style_init (&self->style, FALSE);
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
 }
 
 BsParetoChart *
@@ -208,7 +204,7 @@ bs_pareto_chart_set_size (BsParetoChart *self, int width, int height)
     return;
   self->width = width;
   self->height = height;
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -237,7 +233,7 @@ bs_pareto_chart_set_font (BsParetoChart *self, const PangoFontDescription *font)
     return;
   g_clear_pointer (&self->font, pango_font_description_free);
   self->font = pango_font_description_copy (font);
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -279,7 +275,7 @@ on_points_added (BsPlotSeries *series, guint first, guint n, BsParetoChart *self
   g_clear_object (&self->empty);
   /* a new legend entry, or a step in marker size: lay out again */
   if (_bs_pareto_chart_count_legend_entries (self) != legend_len || _bs_pareto_chart_marker_radius (self) != r)
-    relayout (self);
+    _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -290,7 +286,7 @@ on_series_reset (BsPlotSeries *series, BsParetoChart *self)
     g_clear_object (&self->selected);
   if (self->auto_fit)
     _bs_pareto_chart_fit_axes (self, FALSE);
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -329,7 +325,7 @@ bs_pareto_chart_add_series (BsParetoChart *self, BsPlotSeries *series)
 
   if (self->auto_fit)
     _bs_pareto_chart_fit_axes (self, FALSE);
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -346,7 +342,7 @@ bs_pareto_chart_remove_series (BsParetoChart *self, BsPlotSeries *series)
   g_ptr_array_remove_index (self->series, pos);
   if (self->auto_fit)
     _bs_pareto_chart_fit_axes (self, FALSE);
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -356,7 +352,7 @@ bs_pareto_chart_remove_all (BsParetoChart *self)
   g_return_if_fail (BS_IS_PARETO_CHART (self));
   g_clear_object (&self->selected);
   g_ptr_array_set_size (self->series, 0);
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -466,7 +462,7 @@ bs_pareto_chart_zoom (BsParetoChart *self, double x, double y, double factor)
     bs_axis_zoom (self->y_axis, ty, factor);
   self->in_layout = FALSE;
   set_auto_fit (self, FALSE);
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -480,7 +476,7 @@ bs_pareto_chart_pan (BsParetoChart *self, double dx, double dy)
   bs_axis_pan (self->y_axis, dy / self->ah);
   self->in_layout = FALSE;
   set_auto_fit (self, FALSE);
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 
@@ -490,7 +486,7 @@ bs_pareto_chart_reset_view (BsParetoChart *self)
   g_return_if_fail (BS_IS_PARETO_CHART (self));
   set_auto_fit (self, TRUE);
   _bs_pareto_chart_fit_axes (self, FALSE);
-  relayout (self);
+  _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }
 

@@ -192,12 +192,32 @@ on_leave (GtkEventControllerMotion *motion, BsParetoPlot *self)
   set_hover (self, NULL, 0);
 }
 
+/* Where the pointer is, in widget coordinates, during a scroll: from the
+ * event when it has a position, else from the last motion. */
+static void
+scroll_position (BsParetoPlot *self, GtkEventController *controller, double *x, double *y)
+{
+  GdkEvent *event = gtk_event_controller_get_current_event (controller);
+  GtkNative *native = gtk_widget_get_native (GTK_WIDGET (self));
+  double ex, ey, nx, ny;
+
+  *x = self->pointer_x;
+  *y = self->pointer_y;
+  if (!event || !native || !gdk_event_get_position (event, &ex, &ey))
+    return;
+  gtk_native_get_surface_transform (native, &nx, &ny);
+  gtk_widget_translate_coordinates (GTK_WIDGET (native), GTK_WIDGET (self), ex - nx, ey - ny, x, y);
+}
+
 static gboolean
 on_scroll (GtkEventControllerScroll *scroll, double dx, double dy, BsParetoPlot *self)
 {
+  double x, y;
+
   if (dy == 0)
     return FALSE;
-  bs_pareto_chart_zoom (self->chart, self->pointer_x, self->pointer_y, pow (1.2, -dy));
+  scroll_position (self, GTK_EVENT_CONTROLLER (scroll), &x, &y);
+  bs_pareto_chart_zoom (self->chart, x, y, pow (1.2, -dy));
   return TRUE;
 }
 

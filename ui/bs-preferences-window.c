@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "bs-preferences-window.h"
-#include "bs-project.h"
+#include "bs-reader.h"
 
 struct _BsPreferencesWindow
 {
@@ -30,7 +30,7 @@ update_database_row (BsPreferencesWindow *self)
     adw_action_row_set_subtitle (self->database_row, path);
   else
     {
-      g_autofree char *def = bs_project_default_path ();
+      g_autofree char *def = bs_reader_default_path ();
       /* TRANSLATORS: %s is the default project's path */
       g_autofree char *text = g_strdup_printf (_("Default: %s"), def);
 

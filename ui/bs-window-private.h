@@ -3,7 +3,7 @@
 
 #include "bs-format-compare.h"
 #include "bs-pareto-plot.h"
-#include "bs-project.h"
+#include "bs-reader.h"
 #include "bs-result-panel.h"
 #include "bs-window.h"
 
@@ -35,7 +35,7 @@ struct _BsWindow
   GCancellable *project_cancellable;  /* the current project's work */
   GCancellable *result_cancellable;   /* the details being loaded */
   char *path;
-  BsProjectInfo *info;
+  BsSweepList *info;
   GHashTable *series;                 /* sweep id (gint64 *) → BsPlotSeries */
   guint loading;                      /* reads in flight */
 };

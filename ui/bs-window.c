@@ -1,5 +1,5 @@
 /* bs-window.c — a project window.  It coordinates: the project's reads run
- * in bs-project.c threads, drawing in the plot widgets, actions in
+ * in bs-reader.c threads, drawing in the plot widgets, actions in
  * bs-window-actions.c. */
 #include "config.h"
 
@@ -82,7 +82,7 @@ on_results_loaded (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
 
   set_busy (self, -1);
-  if (!bs_project_load_results_finish (result, &error))
+  if (!bs_reader_load_results_finish (result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         _bs_window_toast (self, error->message);
@@ -120,7 +120,7 @@ show_sweep (BsWindow *self, const BsStoreSweep *sweep, gboolean show)
     g_hash_table_insert (self->series, key, series);
     bs_pareto_chart_add_series (chart, series);
     set_busy (self, 1);
-    bs_project_load_results_async (self->path, sweep->id, series, self->project_cancellable,
+    bs_reader_load_results_async (self->path, sweep->id, series, self->project_cancellable,
                                    on_results_loaded, g_object_ref (self));
   }
   update_pareto_page (self);
@@ -178,7 +178,7 @@ clear_project (BsWindow *self)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->sweep_list))))
     gtk_list_box_remove (self->sweep_list, child);
   gtk_revealer_set_reveal_child (self->details_revealer, FALSE);
-  g_clear_pointer (&self->info, bs_project_info_free);
+  g_clear_pointer (&self->info, bs_sweep_list_free);
 }
 
 static void
@@ -186,7 +186,7 @@ on_project_opened (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (BsWindow) self = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (BsProjectInfo) info = bs_project_open_finish (result, &error);
+  g_autoptr (BsSweepList) info = bs_reader_open_finish (result, &error);
   guint ticked = 0;
 
   set_busy (self, -1);
@@ -249,7 +249,7 @@ bs_window_open_path (BsWindow *self, const char *path)
   adw_leaflet_set_visible_child (self->leaflet, self->content);
 
   set_busy (self, 1);
-  bs_project_open_async (path, self->project_cancellable, on_project_opened, g_object_ref (self));
+  bs_reader_open_async (path, self->project_cancellable, on_project_opened, g_object_ref (self));
   _bs_window_update_actions (self);
 }
 
@@ -262,7 +262,7 @@ bs_window_open_default (BsWindow *self)
   if (!path || !*path)
     {
       g_free (path);
-      path = bs_project_default_path ();
+      path = bs_reader_default_path ();
     }
   bs_window_open_path (self, path);
 }
@@ -288,7 +288,7 @@ on_result_loaded (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (BsWindow) self = data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (BsResultInfo) info = bs_project_load_result_finish (result, &error);
+  g_autoptr (BsResultDetail) info = bs_reader_load_result_finish (result, &error);
 
   if (!info)
     {
@@ -311,7 +311,7 @@ on_point_selected (BsParetoPlot *plot, BsPlotSeries *series, guint index, BsWind
       return;
     }
   self->result_cancellable = g_cancellable_new ();
-  bs_project_load_result_async (self->path, bs_plot_series_get_id (series, index),
+  bs_reader_load_result_async (self->path, bs_plot_series_get_id (series, index),
                                 self->result_cancellable, on_result_loaded, g_object_ref (self));
 }
 
@@ -347,7 +347,7 @@ bs_window_finalize (GObject *object)
   g_clear_object (&self->project_cancellable);
   g_clear_object (&self->result_cancellable);
   g_clear_object (&self->settings);
-  g_clear_pointer (&self->info, bs_project_info_free);
+  g_clear_pointer (&self->info, bs_sweep_list_free);
   g_free (self->path);
 
   G_OBJECT_CLASS (bs_window_parent_class)->finalize (object);

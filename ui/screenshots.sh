@@ -26,10 +26,11 @@ awk 'BEGIN { srand(7); for (i = 0; i < 20000; i++) {
   s = rand() < 0.5 ? -1 : 1; printf "%.7g\n", s * exp(1.3 * z - 2.5) } }' > "$work/activations.txt"
 mkdir -p "$out"
 
-# shoot NAME LANG SCENARIO: run the app on the demo project, act, capture
+# shoot NAME LANG SCENARIO [SCHEME]: run the app on the demo project, act,
+# capture; SCHEME prefer-dark shows the dark style
 shoot() {
-  local name=$1 lang=$2 scenario=$3
-  GSETTINGS_SCHEMA_DIR="$build/data" GSETTINGS_BACKEND=memory \
+  local name=$1 lang=$2 scenario=$3 scheme=${4:-default}
+  ADW_DEBUG_COLOR_SCHEME="$scheme" GSETTINGS_SCHEMA_DIR="$build/data" GSETTINGS_BACKEND=memory \
   BITSCAPE_LOCALEDIR="$build/po" NO_AT_BRIDGE=1 GTK_A11Y=none GDK_BACKEND=x11 \
   LANGUAGE="${lang%%.*}" LANG="$lang" LC_ALL="$lang" \
   BS_BIN="$build/ui/bitscape" BS_DB="$work/demo.bitscape" BS_TENSOR="$work/activations.txt" \
@@ -61,3 +62,4 @@ shoot details C.UTF-8 details
 shoot formats C.UTF-8 formats
 shoot pareto-zh_CN zh_CN.UTF-8 plain
 shoot formats-zh_CN zh_CN.UTF-8 formats
+shoot pareto-dark C.UTF-8 details prefer-dark

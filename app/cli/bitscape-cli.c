@@ -18,6 +18,10 @@ static const struct {
   { "infer", bs_cli_infer, "run a model on ONNX TensorProto inputs, write its output" },
   { "eval", bs_cli_eval, "accuracy (top-1, top-5, per-layer statistics) under a configuration" },
   { "energy", bs_cli_energy, "energy per inference of a configuration on a target" },
+  { "sweep", bs_cli_sweep, "search configurations (grid, random, greedy, sensitivity, nsga2) into a database" },
+  { "results", bs_cli_results, "list the results stored in a database (--json, --csv)" },
+  { "pareto", bs_cli_pareto, "the accuracy/energy Pareto front of each sweep in a database" },
+  { "export", bs_cli_export, "write stored configurations as XML (eval --config reads them)" },
   { "targets", bs_cli_targets, "list the energy targets (ASIC and FPGA) and their files" },
   { "train", bs_cli_train, "train a network on Fashion-MNIST (float, QNN or clustered) into ONNX" },
 };

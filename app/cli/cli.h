@@ -54,6 +54,10 @@ int bs_cli_layers (int argc, char **argv);
 int bs_cli_infer (int argc, char **argv);
 int bs_cli_eval (int argc, char **argv);
 int bs_cli_energy (int argc, char **argv);
+int bs_cli_sweep (int argc, char **argv);
+int bs_cli_results (int argc, char **argv);
+int bs_cli_pareto (int argc, char **argv);
+int bs_cli_export (int argc, char **argv);
 
 /* Options that open a model and a dataset, shared by eval, energy, sweep. */
 typedef struct {

@@ -36,22 +36,6 @@
 
 /* Float helpers ------------------------------------------------------------ */
 
-static inline uint32_t
-f2u (float f)
-{
-  uint32_t u;
-  memcpy (&u, &f, sizeof u);
-  return u;
-}
-
-static inline float
-u2f (uint32_t u)
-{
-  float f;
-  memcpy (&f, &u, sizeof f);
-  return f;
-}
-
 /* Round a double to the nearest float (IEEE, ties to even), overflow to ±inf
  * spelled out so no out-of-range conversion happens. */
 static inline float

@@ -21,6 +21,23 @@ extern const bs_format_traits _bs_mx_traits;      /* block.c */
 extern const bs_format_traits _bs_nvfp4_traits;   /* block.c */
 extern const bs_format_traits _bs_kmeans_traits;  /* kmeans.c */
 
+/* A float's bits and back (memcpy: no aliasing questions; compiles to a move). */
+static inline uint32_t
+f2u (float f)
+{
+  uint32_t u;
+  memcpy (&u, &f, sizeof u);
+  return u;
+}
+
+static inline float
+u2f (uint32_t u)
+{
+  float f;
+  memcpy (&f, &u, sizeof f);
+  return f;
+}
+
 /* Write a one-line reason into err (if any) and return -1. */
 int _bs_fail (char *err, size_t errlen, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));

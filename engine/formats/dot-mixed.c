@@ -10,9 +10,13 @@
 
 #include <stdlib.h>
 
+/* Shared with dot-kernels.c. */
+bool _bs_dot_integer_step (const bs_format *f, double *step);
+bs_kulisch *_bs_dot_kulisch_pair (const bs_format *fa, const bs_format *fb);
+
 /* The quantum of a format whose values are integers times it. */
-static bool
-integer_step (const bs_format *f, double *step)
+bool
+_bs_dot_integer_step (const bs_format *f, double *step)
 {
   switch (bs_format_family (f))
     {
@@ -48,7 +52,7 @@ bs_dot_resolve (const bs_format *fa, const bs_format *fb, bs_acc acc, bs_acc *ou
   double ua, ub;
   bool posits = bs_format_family (fa) == BS_FAMILY_POSIT
                 && bs_format_family (fb) == BS_FAMILY_POSIT;
-  bool ints = integer_step (fa, &ua) && integer_step (fb, &ub);
+  bool ints = _bs_dot_integer_step (fa, &ua) && _bs_dot_integer_step (fb, &ub);
 
   if (acc == BS_ACC_EXACT)
     {
@@ -165,8 +169,8 @@ dot_int32 (const double *qa, const double *qb, size_t n, double ua, double ub,
 /* A Kulisch register for products of fa and fb, as bs_dot sizes one for a
  * single format (40 carry bits): the exponent range of each format is read
  * off the register bs_kulisch_new_for_format makes for it. */
-static bs_kulisch *
-kulisch_pair (const bs_format *fa, const bs_format *fb)
+bs_kulisch *
+_bs_dot_kulisch_pair (const bs_format *fa, const bs_format *fb)
 {
   bs_kulisch *ka, *kb, *k = NULL;
 
@@ -188,7 +192,7 @@ static int
 dot_kulisch (const bs_format *fa, const bs_format *fb, const double *qa, const double *qb,
              size_t n, bs_dot_result *r, char *err, size_t errlen)
 {
-  bs_kulisch *k = kulisch_pair (fa, fb);
+  bs_kulisch *k = _bs_dot_kulisch_pair (fa, fb);
 
   if (!k)
     return _bs_fail (err, errlen, "out of memory");
@@ -230,8 +234,8 @@ bs_dot_values (const bs_format *fa, const bs_format *fb, bs_acc acc, const doubl
       ret = 0;
       break;
     case BS_ACC_INT32:
-      integer_step (fa, &ua);
-      integer_step (fb, &ub);
+      _bs_dot_integer_step (fa, &ua);
+      _bs_dot_integer_step (fb, &ub);
       ret = dot_int32 (qa, qb, n, ua, ub, r, err, errlen);
       break;
     case BS_ACC_QUIRE:

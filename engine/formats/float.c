@@ -150,22 +150,6 @@ _bs_round_fp16 (double x)
  * round-to-nearest-even.  Both are computed and one is selected, so the loop
  * vectorizes. */
 
-static inline uint32_t
-f2u (float f)
-{
-  uint32_t u;
-  memcpy (&u, &f, sizeof u);
-  return u;
-}
-
-static inline float
-u2f (uint32_t u)
-{
-  float f;
-  memcpy (&f, &u, sizeof f);
-  return f;
-}
-
 void
 _bs_float_quantize_f32 (const bs_float_params *p, const float *in, float *out, size_t n)
 {

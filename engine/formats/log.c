@@ -109,22 +109,6 @@ params_of (const bs_format *f)
   return p;
 }
 
-static inline uint32_t
-f2u (float x)
-{
-  uint32_t u;
-  memcpy (&u, &x, sizeof u);
-  return u;
-}
-
-static inline float
-u2f (uint32_t u)
-{
-  float x;
-  memcpy (&x, &u, sizeof x);
-  return x;
-}
-
 /* floor(a / 2^s) for any sign of a (no reliance on >> of negatives). */
 static inline int
 floor_shift (int a, int s)

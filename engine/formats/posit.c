@@ -208,22 +208,6 @@ typedef struct {
   binade_entry e[256];
 } binade_table;
 
-static inline uint32_t
-f2u (float f)
-{
-  uint32_t u;
-  memcpy (&u, &f, sizeof u);
-  return u;
-}
-
-static inline float
-u2f (uint32_t u)
-{
-  float f;
-  memcpy (&f, &u, sizeof f);
-  return f;
-}
-
 /* The float bits of (float) reference(x), x ≥ 0 a float. */
 static uint32_t
 ref_bits (int n, int es, uint32_t a)

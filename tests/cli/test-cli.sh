@@ -75,5 +75,104 @@ usage_error "dot: quire for a float" "1 2\n" dot --format fp16 --acc quire
 usage_error "dot: int32 for a float" "1 2\n" dot --format fp16 --acc int32
 usage_error "dot: odd line" "1\n" dot --format fp16 --acc fp32
 
+# sweep, results, pareto, export ----------------------------------------------
+# A fixture made here: synthetic 28x28 images in the MNIST layout (ten
+# classes, each a bright band at its own rows, over noise) and an MLP the
+# CLI trains on them in a fraction of a second.
+idx() {   # idx DIR PREFIX N SEED
+  LC_ALL=C awk -v n="$3" -v s="$4" -v img="$1/$2-images-idx3-ubyte" -v lbl="$1/$2-labels-idx1-ubyte" '
+    function be32(f, x) { printf "%c%c%c%c", int(x / 16777216) % 256, int(x / 65536) % 256, int(x / 256) % 256, x % 256 > f }
+    BEGIN {
+      printf "%c%c%c%c", 0, 0, 8, 3 > img; be32(img, n); be32(img, 28); be32(img, 28)
+      printf "%c%c%c%c", 0, 0, 8, 1 > lbl; be32(lbl, n)
+      for (i = 0; i < n; i++) {
+        l = (i * 7 + s) % 10; printf "%c", l > lbl
+        for (r = 0; r < 28; r++) for (c = 0; c < 28; c++) {
+          v = (i * 31 + r * 7 + c * 13 + s) % 60; if (r >= l * 2 + 4 && r < l * 2 + 8) v += 150
+          printf "%c", v > img } } }'
+}
+mkdir -p "$tmp/fm"
+idx "$tmp/fm" train 512 1
+idx "$tmp/fm" t10k 256 2
+mlp=$tmp/mlp.onnx
+"$CLI" train --dataset fashion-mnist --data-dir "$tmp/fm" --arch mlp --epochs 2 --val 0 --batch 64 --threads 1 -o "$mlp" >/dev/null 2>&1
+db=$tmp/p.bitscape
+sweep() { "$CLI" sweep --model "$mlp" --dataset "$tmp/fm" --target asic-45nm --threads 1 --db "$db" "$@"; }
+export CLI mlp db tmp
+export -f sweep
+
+ok "sweep grid on a small MLP" bash -c "
+  out=\$(sweep --strategy grid --formats fp32,fixed8,fixed4,fixed3,fixed2,posit8_1 2>/dev/null) &&
+  grep -q '^sweep 1: done; 6 configurations (6 evaluated, 0 from the store' <<<\"\$out\""
+ok "sweep again: resumed, nothing evaluated, nothing added" bash -c "
+  out=\$(sweep --strategy grid --formats fp32,fixed8,fixed4,fixed3,fixed2,posit8_1 --json 2>/dev/null) &&
+  grep -q '\"sweep_id\":1,\"status\":\"done\",\"resumed\":true,\"configurations\":6,\"evaluated\":0,\"from_store\":6' <<<\"\$out\" &&
+  grep -q '\"results\":6' <<<\"\$out\""
+ok "sweep prints plain progress lines when stderr is not a terminal" bash -c "
+  sweep --strategy sensitivity --formats fixed8,fixed4 2>&1 >/dev/null | grep -q '^sweep 2: 6/6 configurations'"
+ok "sweep random with --budget and --seed" bash -c "
+  sweep --strategy random --formats fp32,fixed8,fixed6,fixed4,fixed3,fp8_e4m3 --tensors separate --budget 20 --seed 3 -q | grep -q '; 20 configurations'"
+ok "sweep greedy with --target-drop" bash -c "
+  sweep --strategy greedy --formats fixed8 --target-drop 5 -q | grep -q '^sweep 4: done;'"
+ok "sweep nsga2 with --population" bash -c "
+  sweep --strategy nsga2 --formats fp32,fixed8,fixed4,fixed2 --budget 16 --population 8 -q | grep -q '^sweep 5: done; 16 configurations'"
+ok "results --csv: header and one row per result" bash -c "
+  out=\$('$CLI' results --db '$db' --sweep 1 --csv) &&
+  head -1 <<<\"\$out\" | grep -q '^result_id,sweep_id,top1,top5,energy_pj,' && [ \$(wc -l <<<\"\$out\") -eq 7 ]"
+ok "results --json: an array of objects with result_id, top1, energy_pj" bash -c "
+  out=\$('$CLI' results --db '$db' --sweep 1 --json) &&
+  [ \"\$(head -c1 <<<\"\$out\")\" = '[' ] && [ \"\$(tail -1 <<<\"\$out\")\" = ']' ] &&
+  [ \$(grep -c '^{\"result_id\":[0-9]*,\"sweep_id\":1,\"top1\":[0-9.e+-]*,\"top5\":[0-9.e+-]*,\"energy_pj\":[0-9.e+-]*,.*\"on_front\":\(true\|false\),.*\"config\":\"v1;L0:' <<<\"\$out\") -eq 6 ]"
+ok "results of every sweep" bash -c "[ \$('$CLI' results --db '$db' --csv | wc -l) -gt 40 ]"
+ok "pareto --json: front rows only, energy increasing" bash -c "
+  out=\$('$CLI' pareto --db '$db' --sweep 1 --json) &&
+  ! grep -q '\"on_front\":false' <<<\"\$out\" && grep -q '\"on_front\":true' <<<\"\$out\" &&
+  grep -o '\"energy_pj\":[0-9.e+-]*' <<<\"\$out\" | cut -d: -f2 | sort -g -c"
+ok "pareto agrees with the stored front of a finished sweep" bash -c "
+  a=\$('$CLI' pareto --db '$db' --sweep 3 --csv | awk -F, 'NR > 1 {print \$1}' | sort)
+  b=\$('$CLI' results --db '$db' --sweep 3 --csv | awk -F, 'NR > 1 && \$20 == 1 {print \$1}' | sort)
+  [ -n \"\$b\" ] && [ \"\$a\" = \"\$b\" ]"
+ok "export writes XML that eval --config reproduces exactly (top-1)" bash -c "
+  csv=\$('$CLI' results --db '$db' --sweep 2 --csv)
+  for id in \$(awk -F, 'NR > 1 {print \$1}' <<<\"\$csv\"); do
+    top1=\$(awk -F, -v id=\$id '\$1 == id {print \$3}' <<<\"\$csv\")
+    '$CLI' export --db '$db' --result \$id -o '$tmp/one.xml' || exit 1
+    grep -q 'urn:bitscape:configuration:1' '$tmp/one.xml' && grep -q \"result=\\\"\$id\\\"\" '$tmp/one.xml' || exit 1
+    got=\$('$CLI' eval --model '$mlp' --dataset '$tmp/fm' --config '$tmp/one.xml' --json | grep -o '\"top1\":[0-9.e+-]*' | cut -d: -f2)
+    [ -n \"\$got\" ] && [ \"\$got\" = \"\$top1\" ] || { echo \"result \$id: stored \$top1, eval \$got\" >&2; exit 1; }
+  done"
+ok "export several results; energy --config reads the file" bash -c "
+  '$CLI' export --db '$db' --result 1 --result 2 --result 3 -o '$tmp/three.xml' &&
+  [ \$(grep -c '<configuration ' '$tmp/three.xml') -eq 3 ] &&
+  '$CLI' energy --model '$mlp' --target asic-45nm --config '$tmp/three.xml' --json 2>/dev/null | grep -q '\"energy_pj\"'"
+printf 'just some text, not a database\n' >"$tmp/foreign.db"
+cp "$tmp/foreign.db" "$tmp/foreign.orig"
+usage_error "sweep: unknown format in --formats" "" sweep --model "$mlp" --dataset "$tmp/fm" --target asic-45nm --db "$tmp/x.db" --strategy grid --formats fixed8,fp9
+usage_error "sweep: unknown strategy" "" sweep --model "$mlp" --dataset "$tmp/fm" --target asic-45nm --db "$tmp/x.db" --strategy annealing
+usage_error "sweep: unknown target" "" sweep --model "$mlp" --dataset "$tmp/fm" --target nowhere --db "$tmp/x.db" --strategy grid
+usage_error "sweep: negative --target-drop" "" sweep --model "$mlp" --dataset "$tmp/fm" --target asic-45nm --db "$tmp/x.db" --strategy greedy --target-drop -1
+usage_error "sweep: a foreign file as the database" "" sweep --model "$mlp" --dataset "$tmp/fm" --target asic-45nm --db "$tmp/foreign.db" --strategy grid
+ok "the foreign file is untouched" cmp "$tmp/foreign.db" "$tmp/foreign.orig"
+usage_error "results: a foreign file as the database" "" results --db "$tmp/foreign.db"
+usage_error "results: no such database" "" results --db "$tmp/absent.db"
+ok "results did not create the absent database" test ! -e "$tmp/absent.db"
+usage_error "results: no such sweep" "" results --db "$db" --sweep 99
+usage_error "results: --json and --csv together" "" results --db "$db" --json --csv
+usage_error "export: no such result" "" export --db "$db" --result 999 -o "$tmp/none.xml"
+usage_error "export: without -o" "" export --db "$db" --result 1
+ok "SIGINT cancels a sweep cleanly (status 130); the same command resumes it" bash -c "
+  # exec: the signal goes to the CLI itself, not to a subshell
+  run() { exec \"\$CLI\" sweep --model '$mlp' --dataset '$tmp/fm' --target asic-45nm --threads 1 --strategy random --tensors separate --formats fp32,fp16,bf16,fp8_e4m3,fixed8,fixed6,fixed4,int4,posit8_1,log8 --budget 3000 --db '$tmp/int.db' -q; }
+  ( run >'$tmp/int1' 2>&1 ) & pid=\$!
+  for i in \$(seq 300); do [ -s '$tmp/int.db' ] && break; sleep 0.05; done; sleep 1
+  kill -INT \$pid; wait \$pid; st=\$?
+  [ \$st -eq 130 ] && grep -q '^sweep 1: cancelled;' '$tmp/int1' || { echo \"status \$st\" >&2; cat '$tmp/int1' >&2; exit 1; }
+  n1=\$('$CLI' results --db '$tmp/int.db' --csv | awk 'NR > 1' | wc -l)
+  ( run >'$tmp/int2' 2>&1 ) & pid=\$!
+  sleep 1.5; kill -INT \$pid; wait \$pid
+  grep -q \"^sweep 1 (resumed): cancelled; [0-9]* configurations ([0-9]* evaluated, \$n1 from the store\" '$tmp/int2' || { cat '$tmp/int2' >&2; exit 1; }
+  '$CLI' results --db '$tmp/int.db' --json | grep -o '\"config\":\"[^\"]*\"' >'$tmp/int.cfg'
+  [ \$(wc -l <'$tmp/int.cfg') -gt \$n1 ] && [ \$(sort '$tmp/int.cfg' | uniq -d | wc -l) -eq 0 ]"
+
 echo "1..$n"
 exit $((fails > 0))

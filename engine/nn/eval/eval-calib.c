@@ -288,18 +288,34 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
   bs_qopts q = BS_QOPTS_INIT;
   double sig = 0, noise = 0;
   int64_t n = L->w_count, zeros = 0;
+  const bool exact = ev->o.path != BS_EVAL_FAKE_QUANT;
 
   key_of (lc, key, sizeof key);
   if (L->qw && strcmp (key, L->q_key) == 0)
     return 0;
   if (bs_format_parse (lc->weight, &f, err, errlen) < 0)
     return -1;
-  if (!L->qw && !(L->qw = malloc ((size_t) n * sizeof *L->qw)))
+  if (!L->qw)
     {
-      snprintf (err, errlen, "out of memory for the weights of %s", L->info.name);
-      return -1;
+      /* the exact path's weights share qw's allocation (eval-private.h) */
+      size_t head = ((size_t) n * sizeof *L->qw + 7) & ~(size_t) 7;
+      size_t bytes = exact ? head + (size_t) (n + L->channels) * sizeof (double)
+                           : (size_t) n * sizeof *L->qw;
+      if (!(L->qw = malloc (bytes)))
+        {
+          snprintf (err, errlen, "out of memory for the weights of %s", L->info.name);
+          return -1;
+        }
+      if (exact)
+        {
+          L->qw_unit = (double *) (void *) ((char *) L->qw + head);
+          L->qw_scale = L->qw_unit + n;
+        }
     }
   L->q_key[0] = '\0';
+  L->qw_per_channel = true;
+  for (int64_t c = 0; exact && c < L->channels; c++)
+    L->qw_scale[c] = 1.0;
 
   if (_bs_ev_self_scaled (&f) || lc->scaling == BS_SCALING_NONE)
     {
@@ -335,6 +351,8 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
           q.scale = bs_calib_scale (gmax[gi], f.max);
           if (q.scale > L->q_scale)
             L->q_scale = q.scale;
+          if (exact && lc->scaling == BS_SCALING_CHANNEL)
+            L->qw_scale[gi] = q.scale;
           if (bs_format_quantize (&f, &L->w[i], &L->qw[i], 1, &q, err, errlen) < 0)
             {
               free (gmax);
@@ -342,6 +360,7 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
             }
         }
       free (gmax);
+      L->qw_per_channel = lc->scaling == BS_SCALING_CHANNEL;
     }
   else
     {
@@ -363,7 +382,11 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
       if (bs_format_quantize (&f, L->w, L->qw, (size_t) n, &q, err, errlen) < 0)
         return -1;
       L->q_scale = q.scale;
+      for (int64_t c = 0; exact && c < L->channels; c++)
+        L->qw_scale[c] = q.scale;
     }
+  if (exact && _bs_ev_exact_weights (ev, j, &f, lc, err, errlen) < 0)
+    return -1;
 
   for (int64_t i = 0; i < n; i++)
     {

@@ -1,7 +1,73 @@
-/* eval-exact.c — the exact path (see eval-private.h). */
+/* eval-exact.c — the exact path: a compute layer's dot products computed on
+ * the formatted values by the configuration's accumulator.
+ *
+ * Contract.  For a layer with weight format fw, input format fx, weight scale
+ * s_w[o] (one per output channel o) and input scale s_x, output element o of
+ * a window (Conv) or row (Gemm, MatMul) is
+ *
+ *   y = (float) (D · (s_w[o] · s_x))  [+ bias[o] in fp32]
+ *   D = bs_dot_output (bs_dot_values (fw, fx, acc, w_o, x, k, 1, 1))
+ *
+ * where w_o and x are the unit-scale values round_fw(w / s_w[o]) and
+ * round_fx(x / s_x) of the weights and of the layer's input (as bs_dot
+ * quantizes a / s at unit scale), x taken from the Conv's patch with zeros in
+ * the padding.  That is, y is bit for bit (float) of what bs_dot_mixed gives
+ * for the two vectors (bs-dot-kernel.h): the accumulator (acc resolved by
+ * bs_dot_resolve: exact = int32 for two integer-valued formats, the quire for
+ * posits of one es, ELMA for log8 × log8 or log16 × log16, Kulisch otherwise;
+ * pairs an accumulator does not apply to are refused, naming the layer)
+ * sees the unit-scale values, the scales multiply its result once, the result
+ * is rounded to fp32 once, then the bias is added in fp32.  D is the
+ * accumulator's content (value) for every accumulator but ELMA, whose output
+ * is its own log8 (log16) conversion (rounded): the ELMA hardware emits log8.
+ * Gemm: y = alpha · (float) (D · s) + beta · C, each step in fp32 (a factor
+ * 1 is left out).  fp32 and fp16 accumulators round every product and every
+ * sum in k order (channel, ky, kx for Conv), not BLAS's order.
+ *
+ * Scales: per output channel (channel scaling) or per layer; block scaling
+ * of an element format (several scales in one dot product) is refused.
+ * Block formats and kmeans carry their scales in their values (exact
+ * doubles from the reference quantizer, Kulisch).  fp32 inputs are used as
+ * they are (values of fp32).
+ *
+ * Unit-scale values come from the fake-quantized data: bs_format_quantize
+ * promises q = (float) (v · s) for v = round_f (x / s), and v is the one value
+ * of f for which that holds (found by bisection over the sorted values, or
+ * over the integer codes of int<N>/fixed<Q>; where several values would give
+ * the same float, e.g. in float underflow, or for formats wider than 16 bits,
+ * v is recomputed from x by bs_format_round).  Block formats and kmeans are
+ * requantized by their reference quantizer over the same elements (fast ≡
+ * reference by contract).
+ *
+ * The dot products run through bs_dot_kernel (dot-kernels.c): integer GEMM
+ * for int32, the ELMA log8 table, sequential fp32/fp16, Kulisch per output
+ * for the rest.  Each call handles one chunk on the calling worker thread.
+ */
 #include "eval-private.h"
+#include "bs-dot-kernel.h"
+#include "nn-private.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail (char *err, size_t errlen, const char *fmt, ...)
+  __attribute__ ((format (printf, 3, 4)));
+
+static int
+fail (char *err, size_t errlen, const char *fmt, ...)
+{
+  if (err && errlen)
+    {
+      va_list ap;
+      va_start (ap, fmt);
+      vsnprintf (err, errlen, fmt, ap);
+      va_end (ap);
+    }
+  return -1;
+}
 
 bool
 _bs_ev_wants_exact (const bs_evaluator *ev, const bs_config *cfg)
@@ -16,11 +82,432 @@ _bs_ev_wants_exact (const bs_evaluator *ev, const bs_config *cfg)
   return false;
 }
 
+/* Unit-scale values of fake-quantized data ----------------------------------------
+ * The values of f in a form that can be searched: every distinct non-NaN value
+ * sorted (formats of ≤ 8 bits), or the integer codes lo…hi times a quantum
+ * (int<N>, fixed<Q>), or nothing (recompute each element). */
+typedef struct {
+  enum { VS_TABLE, VS_RANGE, VS_NONE } kind;
+  double *v;
+  int64_t nv;
+  double unit;
+  int64_t lo, hi;
+} value_set;
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static int
+value_set_init (value_set *vs, const bs_format *f)
+{
+  memset (vs, 0, sizeof *vs);
+  vs->kind = VS_NONE;
+  if (!bs_format_has_codes (f) || bs_format_is_block (f))
+    return 0;
+  if (f->bits <= 8)
+    {
+      uint32_t nc = bs_format_n_codes (f);
+      int64_t m = 0;
+      vs->v = malloc (nc * sizeof *vs->v);
+      if (!vs->v)
+        return -1;
+      for (uint32_t c = 0; c < nc; c++)
+        {
+          double v = bs_format_decode (f, c);
+          if (!isnan (v))
+            vs->v[m++] = v == 0 ? 0.0 : v;
+        }
+      qsort (vs->v, (size_t) m, sizeof *vs->v, cmp_double);
+      vs->nv = 0;
+      for (int64_t i = 0; i < m; i++)
+        if (vs->nv == 0 || vs->v[i] != vs->v[vs->nv - 1])
+          vs->v[vs->nv++] = vs->v[i];
+      vs->kind = VS_TABLE;
+    }
+  else if (bs_format_family (f) == BS_FAMILY_INT || bs_format_family (f) == BS_FAMILY_FIXED)
+    {
+      vs->kind = VS_RANGE;
+      vs->unit = bs_format_family (f) == BS_FAMILY_INT ? 1.0 : f->min_pos;
+      vs->hi = ((int64_t) 1 << (f->bits - 1)) - 1;
+      vs->lo = -vs->hi - 1;
+    }
+  return 0;
+}
+
+static void
+value_set_clear (value_set *vs)
+{
+  free (vs->v);
+  vs->v = NULL;
+}
+
+/* The value v of f with (float) (v · s) == q, if exactly one exists; else
+ * round_f (raw / s).  (float) (v · s) is non-decreasing in v, so the values
+ * that give q form one run: found by a lower-bound bisection, accepted when
+ * the run has one element. */
+static double
+unit_value (const value_set *vs, const bs_format *f, float q, float raw, double s)
+{
+  if (vs->kind == VS_TABLE)
+    {
+      int64_t lo = 0, hi = vs->nv;     /* first index whose image is ≥ q */
+      while (lo < hi)
+        {
+          int64_t mid = lo + (hi - lo) / 2;
+          if ((float) (vs->v[mid] * s) < q)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      if (lo < vs->nv && (float) (vs->v[lo] * s) == q
+          && (lo + 1 == vs->nv || (float) (vs->v[lo + 1] * s) != q))
+        return vs->v[lo];
+    }
+  else if (vs->kind == VS_RANGE)
+    {
+      double c = nearbyint ((double) q / s / vs->unit);
+      if (c >= (double) vs->lo && c <= (double) vs->hi
+          && (float) (c * vs->unit * s) == q
+          && (c == (double) vs->lo || (float) ((c - 1) * vs->unit * s) < q)
+          && (c == (double) vs->hi || (float) ((c + 1) * vs->unit * s) > q))
+        return c * vs->unit;
+    }
+  return bs_format_round (f, (double) raw / s);
+}
+
+/* u[i] for n fake-quantized elements; element i has scale s[i / per] (per
+ * > 0: runs of `per` elements share a scale) or s[i % -per] (per < 0). */
+static int
+unit_values (const bs_format *f, const float *raw, const float *q, int64_t n, const double *s,
+             int64_t per, double *u, char *err, size_t errlen)
+{
+  value_set vs;
+
+  if (value_set_init (&vs, f) < 0)
+    return fail (err, errlen, "%s", "out of memory");
+  for (int64_t i = 0; i < n; i++)
+    u[i] = unit_value (&vs, f, q[i], raw[i], per > 0 ? s[i / per] : s[i % -per]);
+  value_set_clear (&vs);
+  return 0;
+}
+
+/* The unit-scale values of n elements quantized to f: fp32 as it is; block
+ * formats and kmeans by their reference quantizer with options o; element
+ * formats from q (see above) with scales s as in unit_values. */
+static int
+units_of (const bs_format *f, const float *raw, const float *q, int64_t n, const double *s,
+          int64_t per, const bs_qopts *o, double *u, char *err, size_t errlen)
+{
+  if (strcmp (f->name, "fp32") == 0)
+    {
+      for (int64_t i = 0; i < n; i++)
+        u[i] = raw[i];
+      return 0;
+    }
+  if (bs_format_is_block (f))
+    {
+      for (int64_t i = 0; i < n; i++)
+        u[i] = raw[i];
+      return bs_format_quantize_ref (f, u, u, (size_t) n, o, err, errlen);
+    }
+  return unit_values (f, raw, q, n, s, per, u, err, errlen);
+}
+
+/* Weights ---------------------------------------------------------------------------- */
+
+/* Rows of the weight matrix: output channels × k.  Conv [M, C/g, kh, kw] and
+ * Gemm with transB are already so; Gemm without transB and MatMul hold
+ * [K, N] and are transposed. */
+static bool
+weights_transposed (const _bs_ev_layer *L)
+{
+  return !L->channel_major;
+}
+
+int
+_bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_layer_config *lc,
+                      char *err, size_t errlen)
+{
+  _bs_ev_layer *L = &ev->layers[j];
+  int64_t n = L->w_count, ch = L->channels, k = n / ch;
+  bs_qopts o = BS_QOPTS_INIT;
+  double *u = malloc ((size_t) (n ? n : 1) * sizeof *u);
+  int ret;
+
+  if (!u)
+    return fail (err, errlen, "out of memory for the weights of %s", L->info.name);
+  if (lc->scaling == BS_SCALING_BLOCK && lc->block > 0)
+    o.block = lc->block;            /* as _bs_ev_quantize_weights */
+  if (!L->qw_per_channel)
+    ret = 0;                        /* refused when the exact path runs */
+  else
+    ret = units_of (f, L->w, L->qw, n, L->qw_scale, L->channel_major ? k : -ch, &o, u, err,
+                    errlen);
+  if (ret == 0)
+    {
+      if (weights_transposed (L))
+        for (int64_t t = 0; t < k; t++)
+          for (int64_t c = 0; c < ch; c++)
+            L->qw_unit[c * k + t] = u[t * ch + c];
+      else
+        memcpy (L->qw_unit, u, (size_t) n * sizeof *u);
+    }
+  free (u);
+  return ret;
+}
+
+/* Conv ------------------------------------------------------------------------------
+ * Patches as rows: rows[p][(c, ky, kx)] for output position p, zeros where
+ * the window lies in the padding (bs_im2col's columns, transposed, on kernel
+ * operands of 2, 4 or 8 bytes). */
+#define DEFINE_IM2ROWS(NAME, T)                                                          \
+  static void NAME (const bs_geom *g, int64_t nc, const T *x, T zero, T *rows)           \
+  {                                                                                      \
+    int64_t kk = nc * g->kh * g->kw;                                                     \
+    for (int64_t oy = 0; oy < g->oh; oy++)                                               \
+      for (int64_t ox = 0; ox < g->ow; ox++)                                             \
+        {                                                                                \
+          T *r = rows + (oy * g->ow + ox) * kk;                                          \
+          for (int64_t c = 0; c < nc; c++)                                               \
+            for (int64_t ky = 0; ky < g->kh; ky++)                                       \
+              {                                                                          \
+                int64_t iy = oy * g->sh - g->pt + ky * g->dh;                            \
+                const T *src = x + (c * g->ih + iy) * g->iw;                             \
+                bool in_y = iy >= 0 && iy < g->ih;                                       \
+                for (int64_t kx = 0; kx < g->kw; kx++)                                   \
+                  {                                                                      \
+                    int64_t ix = ox * g->sw - g->pl + kx * g->dw;                        \
+                    *r++ = in_y && ix >= 0 && ix < g->iw ? src[ix] : zero;               \
+                  }                                                                      \
+              }                                                                          \
+        }                                                                                \
+  }
+
+DEFINE_IM2ROWS (im2rows_16, int16_t)
+DEFINE_IM2ROWS (im2rows_32, float)
+DEFINE_IM2ROWS (im2rows_64, double)
+
+
+/* What every layer kind needs: the kernel, the weights as operands, the
+ * input as operands, and the scales. */
+typedef struct {
+  const _bs_ev_layer *L;
+  bs_dot_kernel *kern;
+  size_t es;                 /* operand bytes */
+  char *w_ops;               /* [channels][k] */
+  char *x_ops;               /* the chunk's input, in its own layout */
+  union { int16_t i16; float f32; double f64; } zero;   /* the operand of 0 (padding) */
+  double s_x;
+} exact_ctx;
+
+static void
+im2rows (const exact_ctx *c, const bs_geom *g, int64_t nc, const void *x, void *rows)
+{
+  if (c->es == 2)
+    im2rows_16 (g, nc, x, c->zero.i16, rows);
+  else if (c->es == 4)
+    im2rows_32 (g, nc, x, c->zero.f32, rows);
+  else
+    im2rows_64 (g, nc, x, c->zero.f64, rows);
+}
+
+static int
+conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *err,
+            size_t errlen)
+{
+  const _bs_ev_layer *L = c->L;
+  bs_conv_dims d;
+  const bs_tensor *bt = L->info.bias >= 0 ? bs_exec_tensor (x, L->info.bias) : NULL;
+  const float *bias = bt ? bs_tensor_f32 (bt) : NULL;
+  float *y = bs_exec_data (x, L->info.output);
+  int64_t cg, mg, kk, np, in_plane;
+  char *rows = NULL;
+  double *acc = NULL;
+  int ret = -1;
+
+  if (_bs_conv_dims (node, bs_exec_shape (x, L->info.input), &L->info.w_shape, &d, err,
+                     errlen) < 0)
+    return -1;
+  cg = d.c / d.group;
+  mg = d.m / d.group;
+  kk = cg * d.g.kh * d.g.kw;
+  np = d.g.oh * d.g.ow;
+  in_plane = d.g.ih * d.g.iw;
+  rows = malloc ((size_t) (np * kk) * c->es + 1);
+  acc = malloc ((size_t) (mg * np) * sizeof *acc + 1);
+  if (!rows || !acc)
+    {
+      fail (err, errlen, "out of memory for layer %s", L->info.name);
+      goto out;
+    }
+  for (int64_t n = 0; n < count && n < d.n; n++)
+    for (int64_t gr = 0; gr < d.group; gr++)
+      {
+        const char *xg = c->x_ops + (size_t) ((n * d.c + gr * cg) * in_plane) * c->es;
+        const char *wg = c->w_ops + (size_t) (gr * mg * kk) * c->es;
+        im2rows (c, &d.g, cg, xg, rows);
+        if (bs_dot_kernel_run (c->kern, mg, np, kk, wg, kk, rows, kk, acc, np, NULL, err,
+                               errlen) < 0)
+          goto out;
+        for (int64_t o = 0; o < mg; o++)
+          {
+            int64_t oc = gr * mg + o;
+            double s = L->qw_scale[oc] * c->s_x;
+            float *yo = y + (n * d.m + oc) * np;
+            for (int64_t p = 0; p < np; p++)
+              {
+                float t = (float) (acc[o * np + p] * s);
+                yo[p] = bias ? t + bias[oc] : t;
+              }
+          }
+      }
+  ret = 0;
+out:
+  free (rows);
+  free (acc);
+  return ret;
+}
+
+/* Gemm and MatMul: rows of the input against rows of the weights.  rows is
+ * the input's row count, kk the shared dimension; the input operands are
+ * transposed first for Gemm's transA. */
+static int
+gemm_layer (exact_ctx *c, const bs_node *node, bs_exec *x, char *err, size_t errlen)
+{
+  const _bs_ev_layer *L = c->L;
+  const bs_shape *as = bs_exec_shape (x, L->info.input);
+  bool gemm = L->info.op == BS_OP_GEMM;
+  bool trans_a = gemm && node->p.gemm.trans_a;
+  float alpha = gemm ? node->p.gemm.alpha : 1.0f, beta = gemm ? node->p.gemm.beta : 0.0f;
+  int64_t ch = L->channels, kk = L->w_count / ch, rows_n;
+  const bs_tensor *ct = gemm && L->info.bias >= 0 ? bs_exec_tensor (x, L->info.bias) : NULL;
+  const float *cv = ct ? bs_tensor_f32 (ct) : NULL;
+  int64_t c_rs = 0, c_cs = 0;
+  float *y = bs_exec_data (x, L->info.output);
+  char *xt = NULL;
+  const char *xr = c->x_ops;
+  double *acc = NULL;
+  int ret = -1;
+
+  if (!gemm && L->info.w_shape.ndim != 2)
+    return fail (err, errlen, "layer %s: the exact path takes MatMul with a 2-D weight only",
+                 L->info.name);
+  rows_n = bs_shape_numel (as) / kk;
+  if (ct)
+    {
+      /* Gemm's C broadcast to [rows, ch], as the Gemm op reads it */
+      const bs_shape *cs = &ct->shape;
+      int64_t cm = cs->ndim == 2 ? cs->dims[0] : 1;
+      int64_t cn = cs->ndim >= 1 ? cs->dims[cs->ndim - 1] : 1;
+      c_cs = cn == 1 ? 0 : 1;
+      c_rs = cm == 1 ? 0 : cn;
+    }
+  acc = malloc ((size_t) (rows_n * ch) * sizeof *acc + 1);
+  if (trans_a)
+    xt = malloc ((size_t) (rows_n * kk) * c->es + 1);
+  if (!acc || (trans_a && !xt))
+    {
+      fail (err, errlen, "out of memory for layer %s", L->info.name);
+      goto out;
+    }
+  if (trans_a)
+    {
+      /* A is [K, M]: rows of A^T */
+      for (int64_t t = 0; t < kk; t++)
+        for (int64_t r = 0; r < rows_n; r++)
+          memcpy (xt + (size_t) (r * kk + t) * c->es, c->x_ops + (size_t) (t * rows_n + r) * c->es,
+                  c->es);
+      xr = xt;
+    }
+  /* acc[o][r]: the weights' rows are the kernel's A side */
+  if (bs_dot_kernel_run (c->kern, ch, rows_n, kk, c->w_ops, kk, xr, kk, acc, rows_n, NULL, err,
+                         errlen) < 0)
+    goto out;
+  for (int64_t r = 0; r < rows_n; r++)
+    for (int64_t o = 0; o < ch; o++)
+      {
+        float t = (float) (acc[o * rows_n + r] * (L->qw_scale[o] * c->s_x));
+        if (alpha != 1.0f)
+          t = alpha * t;
+        if (cv)
+          t = t + (beta != 1.0f ? beta * cv[r * c_rs + o * c_cs] : cv[r * c_rs + o * c_cs]);
+        y[r * ch + o] = t;
+      }
+  ret = 0;
+out:
+  free (acc);
+  free (xt);
+  return ret;
+}
+
 int
 _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs_format *fin,
                     double in_scale, bs_exec *x, const float *q, int64_t count, char *err,
                     size_t errlen)
 {
-  snprintf (err, errlen, "the exact path is not implemented yet");
-  return -1;
+  const _bs_ev_layer *L = &ev->layers[j];
+  const bs_node *node = &ev->g->nodes[L->info.node];
+  const float *raw = bs_exec_data (x, L->info.input);
+  int64_t m = bs_shape_numel (bs_exec_shape (x, L->info.input));
+  exact_ctx c = { 0 };
+  bs_format fw;
+  bs_qopts qo = BS_QOPTS_INIT;
+  char why[200];
+  double *u = NULL, zero = 0.0;
+  int ret = -1;
+
+  (void) count;
+  c.L = L;
+  c.s_x = in_scale;
+  if (bs_format_parse (lc->weight, &fw, err, errlen) < 0)
+    return -1;
+  if (!L->qw_unit || !L->qw)
+    return fail (err, errlen, "layer %s: the exact path's weights were not made",
+                 L->info.name);
+  if (!L->qw_per_channel)
+    return fail (err, errlen,
+                 "layer %s: block scaling of %s weights puts several scales in one dot "
+                 "product; the exact path needs one scale per output channel (channel "
+                 "scaling) or a block format", L->info.name, fw.name);
+  c.kern = bs_dot_kernel_new (&fw, fin, lc->acc, why, sizeof why);
+  if (!c.kern)
+    return fail (err, errlen, "layer %s: %s weights, %s inputs: %s", L->info.name, fw.name,
+                 fin->name, why);
+  c.es = bs_dot_kernel_operand_size (c.kern);
+  c.w_ops = malloc ((size_t) L->w_count * c.es + 1);
+  c.x_ops = malloc ((size_t) m * c.es + 1);
+  u = malloc ((size_t) m * sizeof *u + 1);
+  if (!c.w_ops || !c.x_ops || !u)
+    {
+      fail (err, errlen, "out of memory for layer %s", L->info.name);
+      goto out;
+    }
+
+  /* operands: the weights (side 0) and this chunk's input (side 1) */
+  qo.scale = in_scale;   /* as the evaluator quantized the input */
+  if (bs_dot_kernel_pack (c.kern, 0, L->qw_unit, (size_t) L->w_count, c.w_ops, why,
+                          sizeof why) < 0
+      || units_of (fin, raw, q, m, &in_scale, m > 0 ? m : 1, &qo, u, why, sizeof why) < 0
+      || bs_dot_kernel_pack (c.kern, 1, u, (size_t) m, c.x_ops, why, sizeof why) < 0
+      || bs_dot_kernel_pack (c.kern, 1, &zero, 1, &c.zero, why, sizeof why) < 0)
+    {
+      fail (err, errlen, "layer %s: %s", L->info.name, why);
+      goto out;
+    }
+
+  if (L->info.op == BS_OP_CONV)
+    ret = conv_layer (&c, node, x, count, err, errlen);
+  else
+    ret = gemm_layer (&c, node, x, err, errlen);
+
+out:
+  free (u);
+  free (c.w_ops);
+  free (c.x_ops);
+  bs_dot_kernel_free (c.kern);
+  return ret;
 }

@@ -29,6 +29,15 @@ typedef struct {
   double q_scale;            /* per-layer scale (channel/block: the largest) */
   double q_sqnr;
   int64_t q_zeros;
+  /* The exact path's view of the same weights, made beside qw when
+   * opts.path is not fake-quant and kept in qw's allocation (freed with it):
+   * the unit-scale values round_f(w / s) as doubles (a log8 value is not a
+   * float), rows [output channel][k]; the scale s of each output channel;
+   * and whether one scale per output channel describes the weights (not so
+   * for block scaling of an element format). */
+  double *qw_unit;
+  double *qw_scale;
+  bool qw_per_channel;
   /* input and output statistics of the last run (reused when the prefix
    * cache skips the layer) */
   int64_t last_z_fp32, last_z;
@@ -77,12 +86,18 @@ bool _bs_ev_self_scaled (const bs_format *f);
 double _bs_sqnr_db (double signal, double noise);
 
 /* eval-exact.c — the exact path of one compute layer: from the quantized
- * input q (count images, values already at their scale in_scale) and the
- * layer's quantized weights (L->qw, made by _bs_ev_quantize_weights for lc),
+ * input q (count images, values already at their scale in_scale; the fp32
+ * input is still in bs_exec_data (x, L->info.input)) and the layer's
+ * weights (L->qw_unit, L->qw_scale, made by _bs_ev_quantize_weights for lc),
  * compute the layer's output with lc->acc and write it to
- * bs_exec_data (x, L->info.output).  Dot products follow bs_dot semantics. */
+ * bs_exec_data (x, L->info.output).  Dot products follow bs_dot semantics
+ * (the contract is in eval-exact.c). */
 int _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc,
                         const bs_format *fin, double in_scale, bs_exec *x, const float *q,
                         int64_t count, char *err, size_t errlen);
+/* Fill L->qw_unit from L->w for weight format f and choice lc, once L->qw
+ * and L->qw_scale are made (called by _bs_ev_quantize_weights). */
+int _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_layer_config *lc,
+                          char *err, size_t errlen);
 /* Whether a configuration needs the exact path under opts.path. */
 bool _bs_ev_wants_exact (const bs_evaluator *ev, const bs_config *cfg);

@@ -4,10 +4,10 @@
  *   mlp     Flatten, Gemm 256 + BN + ReLU, Gemm 128 + BN + ReLU, Gemm classes
  *   cnn     2 × [Conv 3×3 + BN + ReLU + MaxPool 2] (32, 64 channels),
  *           Flatten, Gemm 128 + BN + ReLU, Gemm classes
- *   resnet  Conv 3×3 (16) + BN + ReLU; stages of basic blocks (Conv 3×3 + BN +
- *           ReLU + Conv 3×3 + BN, Add of the shortcut, ReLU) at 16, 32 (stride
- *           2) and 64 (stride 2) channels, a 1×1 Conv + BN shortcut where the
- *           shape changes; GlobalAveragePool, Flatten, Gemm classes
+ *   resnet  stem Conv 3×3 (24) + BN + ReLU at full resolution; two basic
+ *           blocks (Conv 3×3 stride 2 + BN + ReLU + Conv 3×3 + BN, plus a 1×1
+ *           stride-2 Conv + BN shortcut, Add, ReLU) to 32 channels at 1/2 and
+ *           64 channels at 1/4 resolution; GlobalAveragePool, Flatten, Gemm
  *
  * The QNN form replaces ReLU with hardtanh (Clip -1..1), drops the Conv/Gemm
  * biases and puts a BN after the last Gemm (Hubara et al.'s layout).  Graphs
@@ -320,19 +320,19 @@ basic_block (builder *b, const char *name, const char *x, int64_t cin, int64_t c
 static void
 build_resnet (builder *b, int64_t c, int classes)
 {
-  const int64_t ch[3] = { 16, 32, 64 };
+  const int64_t ch[3] = { 24, 32, 64 };
   char prev[64], next[64];
   conv (b, "stem", "input", c, ch[0], 3, 1, "stem.y");
   batchnorm (b, "stem_bn", "stem.y", ch[0], "stem_bn.y");
   activation (b, "stem_act", "stem_bn.y", "stem_act.y");
   snprintf (prev, sizeof prev, "stem_act.y");
   int64_t pc = ch[0];
-  for (int s = 0; s < 3; s++)
+  for (int s = 1; s < 3; s++)
     {
       char name[32];
-      snprintf (name, sizeof name, "block%d", s + 1);
-      snprintf (next, sizeof next, "block%d.y", s + 1);
-      basic_block (b, name, prev, pc, ch[s], s == 0 ? 1 : 2, next);
+      snprintf (name, sizeof name, "block%d", s);
+      snprintf (next, sizeof next, "block%d.y", s);
+      basic_block (b, name, prev, pc, ch[s], 2, next);
       snprintf (prev, sizeof prev, "%s", next);
       pc = ch[s];
     }
@@ -390,8 +390,6 @@ bs_train_build (bs_arch arch, bool qnn, int64_t c, int64_t h, int64_t w, int cla
       bs_graph_free (b.g);
       return -1;
     }
-  free (b.g->name);
-  b.g->name = strdup (bs_arch_name (arch));
   *out = b.g;
   return 0;
 }

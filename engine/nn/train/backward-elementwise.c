@@ -215,26 +215,34 @@ ew_bwd_run (void *ctx, int tid, int nt)
     case BS_OP_RELU:
     case BS_OP_CLIP:
       {
-        const float *x = _tr_data (t, nd->inputs[0]);
-        float *dx = grad_target (t, nd->inputs[0]);
+        const float *restrict x = _tr_data (t, nd->inputs[0]) + b0 * per;
+        const float *restrict g = dy + b0 * per;
+        float *restrict dx = grad_target (t, nd->inputs[0]);
         float lo = nd->op == BS_OP_CLIP ? e->tn->lo : 0, hi = e->tn->hi;
+        int64_t n = (b1 - b0) * per;
         if (!dx)
           break;
+        dx += b0 * per;
         if (nd->op == BS_OP_RELU)
-          for (int64_t i = b0 * per; i < b1 * per; i++)
-            dx[i] += x[i] > 0 ? dy[i] : 0.0f;
+          for (int64_t i = 0; i < n; i++)
+            dx[i] += x[i] > 0 ? g[i] : 0.0f;
         else
-          for (int64_t i = b0 * per; i < b1 * per; i++)
-            dx[i] += x[i] >= lo && x[i] <= hi ? dy[i] : 0.0f;
+          for (int64_t i = 0; i < n; i++)
+            dx[i] += x[i] >= lo && x[i] <= hi ? g[i] : 0.0f;
         break;
       }
     case BS_OP_ADD:
       for (int k = 0; k < 2; k++)
         {
-          float *dx = grad_target (t, nd->inputs[k]);
+          float *restrict dx = grad_target (t, nd->inputs[k]);
+          const float *restrict g = dy + b0 * per;
+          int64_t n = (b1 - b0) * per;
           if (dx)
-            for (int64_t i = b0 * per; i < b1 * per; i++)
-              dx[i] += dy[i];
+            {
+              dx += b0 * per;
+              for (int64_t i = 0; i < n; i++)
+                dx[i] += g[i];
+            }
         }
       break;
     case BS_OP_CONCAT:

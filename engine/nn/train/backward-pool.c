@@ -27,6 +27,36 @@ typedef struct {
 static void
 maxpool_fwd (const bs_geom *g, int64_t planes, const float *x, float *y, int32_t *arg)
 {
+  if (g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->dh == 1 && g->dw == 1
+      && g->pt == 0 && g->pl == 0 && 2 * g->oh <= g->ih && 2 * g->ow <= g->iw)
+    {
+      /* the common 2×2 / 2 pool: every window inside the plane */
+      for (int64_t q = 0; q < planes; q++)
+        for (int64_t oy = 0; oy < g->oh; oy++)
+          {
+            const float *r0 = x + q * g->ih * g->iw + 2 * oy * g->iw, *r1 = r0 + g->iw;
+            float *yr = y + (q * g->oh + oy) * g->ow;
+            int32_t *ar = arg + (q * g->oh + oy) * g->ow;
+            int32_t base = (int32_t) (2 * oy * g->iw);
+            for (int64_t ox = 0; ox < g->ow; ox++)
+              {
+                float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+                float m = a;
+                int32_t k = base + (int32_t) (2 * ox);
+                if (b > m)
+                  m = b, k = base + (int32_t) (2 * ox + 1);
+                if (c > m)
+                  m = c, k = base + (int32_t) (g->iw + 2 * ox);
+                if (d > m)
+                  m = d, k = base + (int32_t) (g->iw + 2 * ox + 1);
+                if (a != a || b != b || c != c || d != d)
+                  m = NAN, k = -1;
+                yr[ox] = m;
+                ar[ox] = k;
+              }
+          }
+      return;
+    }
   for (int64_t q = 0; q < planes; q++)
     {
       const float *xp = x + q * g->ih * g->iw;

@@ -177,7 +177,9 @@ int bs_trainer_restart (bs_trainer *t, const bs_train_opts *o, char *err, size_t
 
 int bs_trainer_n_params (const bs_trainer *t);
 bs_train_param *bs_trainer_param (bs_trainer *t, int i);
-/* Recompute the forward values (q(w), clipping, centroids) from w. */
+/* Recompute the forward values from w: q(w) for QNN weights (w is not
+ * clipped here: only updates clip, so |w| > 1 set by hand stays and the STE
+ * blocks its gradient), the centroids for clustered ones (which overwrite w). */
 int bs_trainer_refresh (bs_trainer *t, char *err, size_t errlen);
 /* Steps taken so far (the schedule's position). */
 int64_t bs_trainer_steps (const bs_trainer *t);
@@ -216,7 +218,8 @@ int bs_trainer_epoch (bs_trainer *t, const bs_train_data *d, int epoch, bs_epoch
                       bs_train_progress_fn fn, void *user, char *err, size_t errlen);
 
 /* The evaluation forward (BN running statistics, quantization as trained):
- * logits [n, classes] of images x [n, …]. */
+ * logits [n, classes] of images x [n, …] — the values the loss reads, i.e.
+ * the input of a final Softmax when the graph ends with one. */
 int bs_trainer_logits (bs_trainer *t, const float *x, int64_t n, float *logits, char *err,
                        size_t errlen);
 /* Mean loss and top-1 accuracy of the evaluation forward over d. */

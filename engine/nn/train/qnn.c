@@ -81,13 +81,23 @@ _tr_qnn_weights (bs_trainer *t, char *err, size_t errlen)
       tr_param *p = &t->params[i];
       if (!p->quant)
         continue;
-      for (int64_t k = 0; k < p->pub.numel; k++)
-        p->pub.w[k] = p->pub.w[k] > 1.0f ? 1.0f : p->pub.w[k] < -1.0f ? -1.0f : p->pub.w[k];
       if (bs_format_quantize (&t->wfmt, p->pub.w, p->pub.wf, (size_t) p->pub.numel, &o, err,
                               errlen) < 0)
         return -1;
     }
   return 0;
+}
+
+void
+_tr_qnn_clip (bs_trainer *t)
+{
+  for (int i = 0; i < t->n_params; i++)
+    {
+      tr_param *p = &t->params[i];
+      if (p->quant)
+        for (int64_t k = 0; k < p->pub.numel; k++)
+          p->pub.w[k] = p->pub.w[k] > 1.0f ? 1.0f : p->pub.w[k] < -1.0f ? -1.0f : p->pub.w[k];
+    }
 }
 
 void
@@ -173,5 +183,6 @@ bs_trainer_set_qnn (bs_trainer *t, const char *weights, const char *activations,
       if (!tn->qx || !tn->dq)
         return _tr_fail (err, errlen, "out of memory");
     }
+  _tr_qnn_clip (t);
   return _tr_qnn_weights (t, err, errlen);
 }

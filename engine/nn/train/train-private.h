@@ -164,8 +164,10 @@ int _tr_quantize_input (bs_trainer *t, tr_node *tn, int64_t b0, int64_t b1, char
                         size_t errlen);
 /* QNN: grad(x) += dq · 1{|x| ≤ 1} over the batch. */
 void _tr_ste_input (bs_trainer *t, tr_node *tn);
-/* QNN: forward weights q(w) of every quantized param; clip w to [-1, 1]. */
+/* QNN: forward weights q(w) of every quantized param. */
 int _tr_qnn_weights (bs_trainer *t, char *err, size_t errlen);
+/* QNN: clip the master weights of the quantized params to [-1, 1]. */
+void _tr_qnn_clip (bs_trainer *t);
 /* QNN: grad *= 1{|w| ≤ 1} for the quantized params. */
 void _tr_qnn_ste_weights (bs_trainer *t);
 

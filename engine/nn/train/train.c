@@ -466,6 +466,8 @@ bs_trainer_new (bs_graph *g, const bs_train_opts *o, char *err, size_t errlen)
           for (int k = 1; k < nd->n_inputs; k++)
             if (nd->inputs[k] >= 0)
               s += (size_t) bs_tensor_numel (&g->values[nd->inputs[k]].data);
+          if (nd->op == BS_OP_CONV)   /* the bias partials are always kept */
+            s = (size_t) bs_tensor_numel (&g->values[nd->inputs[1]].data) + (size_t) tn->cd.m;
           if (s > max_param)
             max_param = s;
           if (nd->op != BS_OP_CONV && (size_t) tn->ncols > max_channels)
@@ -787,6 +789,7 @@ update (bs_trainer *t, int64_t steps_per_epoch, char *err, size_t errlen)
                           p->pub.numel, p->pub.is_weight ? t->o.weight_decay : 0.0);
     }
   t->step++;
+  _tr_qnn_clip (t);
   return _tr_qnn_weights (t, err, errlen);
 }
 
@@ -927,7 +930,7 @@ int
 bs_trainer_logits (bs_trainer *t, const float *x, int64_t n, float *logits, char *err,
                    size_t errlen)
 {
-  int64_t per = t->g->values[t->input].shape.ndim ? t->vals[t->input].per : 1;
+  int64_t per = t->vals[t->input].per;
   for (int64_t first = 0; first < n; first += t->cap)
     {
       int64_t cnt = n - first < t->cap ? n - first : t->cap;

@@ -1,4 +1,4 @@
-/* bs-project.c — every read of a project store runs in a GTask thread that
+/* bs-reader.c — every read of a project store runs in a GTask thread that
  * opens its own connection (the store is one SQLite handle per thread).
  *
  * Results stream into a BsPlotSeries: the worker converts rows into points
@@ -11,19 +11,19 @@
 #include <glib/gi18n.h>
 
 #include "bs-config-summary.h"
-#include "bs-project.h"
+#include "bs-reader.h"
 
 #define CHUNK 4096
 
 /* $XDG_DATA_HOME/bitscape/default.bitscape */
 char *
-bs_project_default_path (void)
+bs_reader_default_path (void)
 {
   return g_build_filename (g_get_user_data_dir (), "bitscape", "default.bitscape", NULL);
 }
 
 void
-bs_project_info_free (BsProjectInfo *info)
+bs_sweep_list_free (BsSweepList *info)
 {
   if (!info)
     return;
@@ -33,7 +33,7 @@ bs_project_info_free (BsProjectInfo *info)
 }
 
 void
-bs_result_info_free (BsResultInfo *info)
+bs_result_detail_free (BsResultDetail *info)
 {
   if (!info)
     return;
@@ -65,7 +65,7 @@ open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 {
   const char *path = task_data;
   g_autoptr (BsStore) store = NULL;
-  g_autoptr (BsProjectInfo) info = g_new0 (BsProjectInfo, 1);
+  g_autoptr (BsSweepList) info = g_new0 (BsSweepList, 1);
   GError *error = NULL;
 
   store = open_store (path, &error);
@@ -83,23 +83,23 @@ open_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       info->sweeps->pdata[j - 1] = t;
     }
   info->path = g_strdup (path);
-  g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) bs_project_info_free);
+  g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) bs_sweep_list_free);
 }
 
 /* Open (creating if absent) the store at path and list its sweeps. */
 void
-bs_project_open_async (const char *path, GCancellable *cancellable, GAsyncReadyCallback callback,
+bs_reader_open_async (const char *path, GCancellable *cancellable, GAsyncReadyCallback callback,
                        gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
 
-  g_task_set_source_tag (task, bs_project_open_async);
+  g_task_set_source_tag (task, bs_reader_open_async);
   g_task_set_task_data (task, g_strdup (path), g_free);
   g_task_run_in_thread (task, open_thread);
 }
 
-BsProjectInfo *
-bs_project_open_finish (GAsyncResult *result, GError **error)
+BsSweepList *
+bs_reader_open_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -217,7 +217,7 @@ load_results_thread (GTask *task, gpointer source, gpointer task_data, GCancella
 /* Read every result of a sweep into series (appended as they are read; the
  * series is touched on the calling thread only). */
 void
-bs_project_load_results_async (const char *path, gint64 sweep_id, BsPlotSeries *series,
+bs_reader_load_results_async (const char *path, gint64 sweep_id, BsPlotSeries *series,
                                GCancellable *cancellable, GAsyncReadyCallback callback,
                                gpointer user_data)
 {
@@ -229,14 +229,14 @@ bs_project_load_results_async (const char *path, gint64 sweep_id, BsPlotSeries *
   lr->series = g_object_ref (series);
   lr->queue = g_array_new (FALSE, FALSE, sizeof (BsPlotPoint));
   g_mutex_init (&lr->lock);
-  g_task_set_source_tag (task, bs_project_load_results_async);
+  g_task_set_source_tag (task, bs_reader_load_results_async);
   g_task_set_task_data (task, lr, load_results_free);
   g_task_run_in_thread (task, load_results_thread);
 }
 
 /* Whatever is still queued reaches the series before this returns. */
 gboolean
-bs_project_load_results_finish (GAsyncResult *result, GError **error)
+bs_reader_load_results_finish (GAsyncResult *result, GError **error)
 {
   LoadResults *lr = g_task_get_task_data (G_TASK (result));
 
@@ -266,7 +266,7 @@ load_result_thread (GTask *task, gpointer source, gpointer task_data, GCancellab
 {
   LoadResult *lr = task_data;
   g_autoptr (BsStore) store = NULL;
-  g_autoptr (BsResultInfo) info = g_new0 (BsResultInfo, 1);
+  g_autoptr (BsResultDetail) info = g_new0 (BsResultDetail, 1);
   GError *error = NULL;
 
   store = bs_store_open (lr->path, &error);
@@ -277,12 +277,12 @@ load_result_thread (GTask *task, gpointer source, gpointer task_data, GCancellab
       g_task_return_error (task, error);
       return;
     }
-  g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) bs_result_info_free);
+  g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) bs_result_detail_free);
 }
 
 /* A stored result with its per-layer choices. */
 void
-bs_project_load_result_async (const char *path, gint64 result_id, GCancellable *cancellable,
+bs_reader_load_result_async (const char *path, gint64 result_id, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
@@ -290,13 +290,13 @@ bs_project_load_result_async (const char *path, gint64 result_id, GCancellable *
 
   lr->path = g_strdup (path);
   lr->result_id = result_id;
-  g_task_set_source_tag (task, bs_project_load_result_async);
+  g_task_set_source_tag (task, bs_reader_load_result_async);
   g_task_set_task_data (task, lr, load_result_free);
   g_task_run_in_thread (task, load_result_thread);
 }
 
-BsResultInfo *
-bs_project_load_result_finish (GAsyncResult *result, GError **error)
+BsResultDetail *
+bs_reader_load_result_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -1,0 +1,615 @@
+/* dot-kernels.c — matrices of dot products of unit-scale values through an
+ * accumulator, bit for bit as bs_dot_values (dot-mixed.c) computes each one
+ * (see bs-dot-kernel.h for the contract and the kernel kinds).
+ *
+ * Every kernel takes A[m][k] and B[n][k], both rows along k, so each output
+ * is the dot product of two contiguous rows.  Outputs are computed two rows
+ * of A by two rows of B at a time (four independent sums share each load),
+ * for blocks of B rows that stay in cache while all of A streams past.
+ */
+#include "bs-dot-kernel.h"
+#include "bs-format-private.h"
+
+#include <stdlib.h>
+
+/* Defined in elma.c. */
+int32_t _bs_elma8_key (double x, bool *bad);
+const int64_t *_bs_elma8_products (void);
+uint32_t _bs_elma8_output (int64_t acc, bool overflow, bool ovf_neg);
+/* Defined in dot-mixed.c. */
+bool _bs_dot_integer_step (const bs_format *f, double *step);
+bs_kulisch *_bs_dot_kulisch_pair (const bs_format *fa, const bs_format *fb);
+
+typedef enum { K_INT, K_ELMA8, K_FP32, K_FP16, K_GENERIC } kernel_kind;
+
+static const char *const kind_names[] = { "int", "elma8", "fp32", "fp16", "generic" };
+static const size_t kind_sizes[] = { 2, 2, 4, 4, 8 };
+
+/* B rows per block: with k ≤ 4608 they stay in L2 at 8 bytes each. */
+#define NB 32
+
+/* ELMA log8: the key of NaN/±inf — bit 13 marks it (valid keys are below
+ * 2^12, so a valid sum is below 2^13), and its low bits (1000) take every key
+ * sum it is part of to a zero increment (low 11 bits above 768, as zero's
+ * key does), so the other products' register, overflow flag included, is the
+ * reference's — the 38-bit register's half range, the index mask. */
+#define E8_NAN_KEY  (8192 + 1000)
+#define E8_NAN_BIT  8192
+#define E8_HALF     ((int64_t) 1 << 37)
+#define E8_MASK     4095
+
+struct bs_dot_kernel {
+  bs_format f[2];            /* side 0: A (fa), side 1: B (fb) */
+  bs_acc acc;                /* resolved */
+  kernel_kind kind;
+  double unit[2];            /* int: the quantum of each side */
+  const int64_t *prod;       /* elma8: register increment per key sum */
+  double l8_value[256];      /* elma8: value of each log8 code */
+  const bs_format *quire;    /* generic quire: the wider posit */
+};
+
+bs_dot_kernel *
+bs_dot_kernel_new (const bs_format *fa, const bs_format *fb, bs_acc acc, char *err,
+                   size_t errlen)
+{
+  bs_dot_kernel *k;
+  bs_acc r;
+
+  if (bs_dot_resolve (fa, fb, acc, &r, err, errlen) < 0)
+    return NULL;
+  k = calloc (1, sizeof *k);
+  if (!k)
+    {
+      _bs_fail (err, errlen, "out of memory");
+      return NULL;
+    }
+  k->f[0] = *fa;
+  k->f[1] = *fb;
+  k->acc = r;
+  k->kind = K_GENERIC;
+  switch (r)
+    {
+    case BS_ACC_INT32:
+      _bs_dot_integer_step (fa, &k->unit[0]);
+      _bs_dot_integer_step (fb, &k->unit[1]);
+      k->kind = K_INT;
+      break;
+    case BS_ACC_FP32:
+      k->kind = K_FP32;
+      break;
+    case BS_ACC_FP16:
+      k->kind = K_FP16;
+      break;
+    case BS_ACC_ELMA:
+      /* log8 (resolve made both sides the same format) through elma.c's
+       * table; log16 has none: the generic kernel runs the reference */
+      if (fa->p.log.tapered && (k->prod = _bs_elma8_products ()) != NULL)
+        {
+          k->kind = K_ELMA8;
+          for (uint32_t c = 0; c < 256; c++)
+            k->l8_value[c] = bs_format_decode (fa, c);
+        }
+      break;
+    case BS_ACC_QUIRE:
+      k->quire = fa->bits >= fb->bits ? &k->f[0] : &k->f[1];
+      break;
+    case BS_ACC_KULISCH:
+    case BS_ACC_EXACT:
+    case BS_N_ACCS:
+    default:
+      break;
+    }
+  return k;
+}
+
+void
+bs_dot_kernel_free (bs_dot_kernel *k)
+{
+  free (k);
+}
+
+bs_acc
+bs_dot_kernel_acc (const bs_dot_kernel *k)
+{
+  return k->acc;
+}
+
+const char *
+bs_dot_kernel_kind (const bs_dot_kernel *k)
+{
+  return kind_names[k->kind];
+}
+
+size_t
+bs_dot_kernel_operand_size (const bs_dot_kernel *k)
+{
+  return kind_sizes[k->kind];
+}
+
+/* fp16 rounding of a double, as _bs_round_fp16 (float.c) does it — nearest
+ * even, IEEE overflow to inf, the sign of a zero kept — by the FPU: adding
+ * and subtracting C = 1.5·2^(q+52), q the exponent of the fp16 quantum at
+ * |x| (2^-24 below the normal range, else 2^(e-10)), rounds x to a multiple
+ * of 2^q (|x| < 2^(q+11) ≪ C keeps x + C in the binade of C, whose ulp is
+ * 2^q).  Above 65504 the result is inf (65520, the midpoint to 2^16,
+ * rounds to the even 2^16).  Checked against the reference by the kernel
+ * tests (fp16 accumulation, ties and overflow included). */
+static inline double
+round_fp16 (double x)
+{
+  uint64_t u, cb;
+  int ex;
+  double c, r;
+
+  memcpy (&u, &x, sizeof u);
+  ex = (int) ((u >> 52) & 0x7ff);
+  if (ex >= 1023 + 16)               /* |x| ≥ 2^16, inf, NaN */
+    return isnan (x) ? x : copysign (INFINITY, x);
+  ex = ex < 1023 - 14 ? 1023 - 24 : ex - 10;
+  cb = ((uint64_t) (ex + 52) << 52) | ((uint64_t) 1 << 51);
+  memcpy (&c, &cb, sizeof c);
+  r = (x + c) - c;
+  if (fabs (r) > 65504.0)
+    r = INFINITY;
+  return copysign (r, x);
+}
+
+/* Packing ---------------------------------------------------------------------- */
+
+int
+bs_dot_kernel_pack (const bs_dot_kernel *k, int side, const double *u, size_t n, void *ops,
+                    char *err, size_t errlen)
+{
+  const bs_format *f = &k->f[side ? 1 : 0];
+
+  switch (k->kind)
+    {
+    case K_INT:
+      {
+        int16_t *o = ops;
+        double unit = k->unit[side ? 1 : 0];
+        for (size_t i = 0; i < n; i++)
+          {
+            double c = u[i] / unit;
+            if (isnan (c))
+              return _bs_fail (err, errlen, "int32 accumulation of NaN (element %zu)", i);
+            if (!(c >= -32768 && c <= 32767) || c != floor (c))
+              return _bs_fail (err, errlen, "%.17g is not a value of %s", u[i], f->name);
+            o[i] = (int16_t) c;
+          }
+        return 0;
+      }
+    case K_ELMA8:
+      {
+        int16_t *o = ops;
+        for (size_t i = 0; i < n; i++)
+          {
+            bool bad;
+            int32_t key;
+            if (isnan (u[i]) || isinf (u[i]))
+              {
+                o[i] = E8_NAN_KEY;
+                continue;
+              }
+            key = _bs_elma8_key (u[i], &bad);
+            if (bad)
+              return _bs_fail (err, errlen,
+                               "ELMA takes values of %s at unit scale; %.17g is not one",
+                               f->name, u[i]);
+            o[i] = (int16_t) key;
+          }
+        return 0;
+      }
+    case K_FP32:
+      {
+        float *o = ops;
+        for (size_t i = 0; i < n; i++)
+          o[i] = (float) u[i];
+        return 0;
+      }
+    case K_FP16:
+      {
+        float *o = ops;
+        for (size_t i = 0; i < n; i++)
+          o[i] = (float) round_fp16 (u[i]);
+        return 0;
+      }
+    case K_GENERIC:
+    default:
+      memcpy (ops, u, n * sizeof *u);
+      return 0;
+    }
+}
+
+/* int32 -------------------------------------------------------------------------
+ * Products of 16-bit codes are exact in int32; the sums wrap modulo 2^32 in
+ * uint32 (defined behaviour), which is what the reference's register holds
+ * whatever the order of the additions.  GCC vectorises the four reductions
+ * into pmaddwd.  The overflow flag needs the exact sum: a second, scalar int64
+ * pass, only when asked for. */
+
+static inline void
+int_2x2 (const int16_t *a0, const int16_t *a1, const int16_t *b0, const int16_t *b1,
+         int64_t kk, uint32_t s[4])
+{
+  uint32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+
+  for (int64_t t = 0; t < kk; t++)
+    {
+      int32_t x0 = a0[t], x1 = a1[t], y0 = b0[t], y1 = b1[t];
+      s00 += (uint32_t) (x0 * y0);
+      s01 += (uint32_t) (x0 * y1);
+      s10 += (uint32_t) (x1 * y0);
+      s11 += (uint32_t) (x1 * y1);
+    }
+  s[0] = s00;
+  s[1] = s01;
+  s[2] = s10;
+  s[3] = s11;
+}
+
+static inline uint32_t
+int_1x1 (const int16_t *a, const int16_t *b, int64_t kk)
+{
+  uint32_t s = 0;
+
+  for (int64_t t = 0; t < kk; t++)
+    s += (uint32_t) ((int32_t) a[t] * b[t]);
+  return s;
+}
+
+static bool
+int_overflow (const int16_t *a, const int16_t *b, int64_t kk, uint32_t wrapped)
+{
+  int64_t exact = 0;
+  bool wide = false;
+
+  for (int64_t t = 0; t < kk; t++)
+    if (__builtin_add_overflow (exact, (int64_t) a[t] * b[t], &exact))
+      wide = true;
+  return wide || (int64_t) (int32_t) wrapped != exact;
+}
+
+static void
+run_int (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t *a,
+         int64_t lda, const int16_t *b, int64_t ldb, double *out, int64_t ldo, bool *ovf)
+{
+  const double ua = k->unit[0], ub = k->unit[1];
+
+  for (int64_t j0 = 0; j0 < n; j0 += NB)
+    {
+      int64_t j1 = j0 + NB < n ? j0 + NB : n;
+      for (int64_t i = 0; i < m; i += 2)
+        {
+          const int16_t *a0 = a + i * lda, *a1 = a0 + (i + 1 < m ? lda : 0);
+          for (int64_t j = j0; j < j1; j += 2)
+            {
+              const int16_t *b0 = b + j * ldb, *b1 = b0 + (j + 1 < j1 ? ldb : 0);
+              uint32_t s[4];
+              if (i + 1 < m && j + 1 < j1)
+                int_2x2 (a0, a1, b0, b1, kk, s);
+              else
+                {
+                  s[0] = int_1x1 (a0, b0, kk);
+                  s[1] = j + 1 < j1 ? int_1x1 (a0, b1, kk) : 0;
+                  s[2] = i + 1 < m ? int_1x1 (a1, b0, kk) : 0;
+                  s[3] = 0;
+                }
+              for (int q = 0; q < 4; q++)
+                {
+                  int64_t ii = i + (q >> 1), jj = j + (q & 1);
+                  if (ii >= m || jj >= j1)
+                    continue;
+                  /* as the reference: the register read as two's complement,
+                   * times the two quanta (powers of two: exact) */
+                  out[ii * ldo + jj] = (double) (int32_t) s[q] * ua * ub;
+                  if (ovf)
+                    ovf[ii * ldo + jj] = int_overflow (a + ii * lda, b + jj * ldb, kk, s[q]);
+                }
+            }
+        }
+    }
+}
+
+/* ELMA log8 -----------------------------------------------------------------------
+ * The register is followed exactly: summed in 64 bits, and as long as no
+ * partial sum has left [-2^37, 2^37) that is the 38-bit register itself.  The
+ * loop only notes whether any partial sum left it (one OR per sum); such an
+ * output is walked again up to its first overflowing sum, whose sign is all
+ * the hardware keeps (it then emits ±maxpos).  Sums are uint64 so that what
+ * follows an overflow (ignored) is defined behaviour.  A NaN operand (the
+ * code 0x80) makes the output NaN, as in the reference; rows and columns
+ * holding one are found first. */
+
+static inline void
+elma8_2x2 (const int64_t *prod, const int16_t *a0, const int16_t *a1, const int16_t *b0,
+           const int16_t *b1, int64_t kk, int64_t s[4], bool out[4])
+{
+  const uint64_t h = (uint64_t) E8_HALF;
+  uint64_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, o00 = 0, o01 = 0, o10 = 0, o11 = 0;
+
+  for (int64_t t = 0; t < kk; t++)
+    {
+      int32_t x0 = a0[t], x1 = a1[t], y0 = b0[t], y1 = b1[t];
+      s00 += (uint64_t) prod[(x0 + y0) & E8_MASK];
+      s01 += (uint64_t) prod[(x0 + y1) & E8_MASK];
+      s10 += (uint64_t) prod[(x1 + y0) & E8_MASK];
+      s11 += (uint64_t) prod[(x1 + y1) & E8_MASK];
+      o00 |= s00 + h;
+      o01 |= s01 + h;
+      o10 |= s10 + h;
+      o11 |= s11 + h;
+    }
+  s[0] = (int64_t) s00;
+  s[1] = (int64_t) s01;
+  s[2] = (int64_t) s10;
+  s[3] = (int64_t) s11;
+  out[0] = (o00 >> 38) != 0;
+  out[1] = (o01 >> 38) != 0;
+  out[2] = (o10 >> 38) != 0;
+  out[3] = (o11 >> 38) != 0;
+}
+
+static inline int64_t
+elma8_1x1 (const int64_t *prod, const int16_t *a, const int16_t *b, int64_t kk, bool *out)
+{
+  const uint64_t h = (uint64_t) E8_HALF;
+  uint64_t s = 0, o = 0;
+
+  for (int64_t t = 0; t < kk; t++)
+    {
+      s += (uint64_t) prod[(a[t] + b[t]) & E8_MASK];
+      o |= s + h;
+    }
+  *out = (o >> 38) != 0;
+  return (int64_t) s;
+}
+
+/* The output code of one dot product whose register overflowed: the sign
+ * of the first partial sum outside the register. */
+static uint32_t
+elma8_overflow_code (const int64_t *prod, const int16_t *a, const int16_t *b, int64_t kk)
+{
+  int64_t s = 0;
+
+  for (int64_t t = 0; t < kk; t++)
+    {
+      s += prod[(a[t] + b[t]) & E8_MASK];
+      if (s < -E8_HALF || s >= E8_HALF)
+        return _bs_elma8_output (0, true, s < 0);
+    }
+  return _bs_elma8_output (s, false, false);   /* not reached */
+}
+
+static bool
+has_nan_key (const int16_t *x, int64_t kk)
+{
+  int16_t any = 0;
+
+  for (int64_t t = 0; t < kk; t++)
+    any |= x[t] & E8_NAN_BIT;
+  return any != 0;
+}
+
+static int
+run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t *a,
+           int64_t lda, const int16_t *b, int64_t ldb, double *out, int64_t ldo, bool *ovf,
+           char *err, size_t errlen)
+{
+  const int64_t *prod = k->prod;
+  bool *nan_a = malloc ((size_t) (m ? m : 1)), *nan_b = malloc ((size_t) (n ? n : 1));
+
+  if (!nan_a || !nan_b)
+    {
+      free (nan_a);
+      free (nan_b);
+      return _bs_fail (err, errlen, "out of memory");
+    }
+  for (int64_t i = 0; i < m; i++)
+    nan_a[i] = has_nan_key (a + i * lda, kk);
+  for (int64_t j = 0; j < n; j++)
+    nan_b[j] = has_nan_key (b + j * ldb, kk);
+
+  for (int64_t j0 = 0; j0 < n; j0 += NB)
+    {
+      int64_t j1 = j0 + NB < n ? j0 + NB : n;
+      for (int64_t i = 0; i < m; i += 2)
+        {
+          const int16_t *a0 = a + i * lda, *a1 = a0 + (i + 1 < m ? lda : 0);
+          for (int64_t j = j0; j < j1; j += 2)
+            {
+              const int16_t *b0 = b + j * ldb, *b1 = b0 + (j + 1 < j1 ? ldb : 0);
+              int64_t s[4] = { 0 };
+              bool o[4] = { false };
+              if (i + 1 < m && j + 1 < j1)
+                elma8_2x2 (prod, a0, a1, b0, b1, kk, s, o);
+              else
+                {
+                  s[0] = elma8_1x1 (prod, a0, b0, kk, &o[0]);
+                  if (j + 1 < j1)
+                    s[1] = elma8_1x1 (prod, a0, b1, kk, &o[1]);
+                  if (i + 1 < m)
+                    s[2] = elma8_1x1 (prod, a1, b0, kk, &o[2]);
+                }
+              for (int q = 0; q < 4; q++)
+                {
+                  int64_t ii = i + (q >> 1), jj = j + (q & 1);
+                  const int16_t *ar = a + ii * lda, *br = b + jj * ldb;
+                  uint32_t code;
+                  if (ii >= m || jj >= j1)
+                    continue;
+                  if (ovf)
+                    ovf[ii * ldo + jj] = o[q];
+                  if (nan_a[ii] || nan_b[jj])
+                    {
+                      out[ii * ldo + jj] = NAN;
+                      continue;
+                    }
+                  code = o[q] ? elma8_overflow_code (prod, ar, br, kk)
+                              : _bs_elma8_output (s[q], false, false);
+                  out[ii * ldo + jj] = k->l8_value[code];
+                }
+            }
+        }
+    }
+  free (nan_a);
+  free (nan_b);
+  return 0;
+}
+
+/* fp32 and fp16: sequential ---------------------------------------------------------
+ * The reference's order (k ascending, one rounding per product and per sum)
+ * is kept per output; four outputs are interleaved so the four dependency
+ * chains overlap.  fp32: a float·float product rounded to float is the
+ * correctly rounded exact product, as the reference's double product then
+ * (float).  The project compiles as ISO C (-std=c11): no contraction into
+ * fused multiply-adds. */
+
+static bool
+nonfinite_f (const float *x, int64_t kk)
+{
+  for (int64_t t = 0; t < kk; t++)
+    if (!isfinite (x[t]))
+      return true;
+  return false;
+}
+
+static void
+run_fp (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const float *a, int64_t lda,
+        const float *b, int64_t ldb, double *out, int64_t ldo, bool *ovf)
+{
+  const bool h = k->kind == K_FP16;
+
+  for (int64_t j0 = 0; j0 < n; j0 += NB)
+    {
+      int64_t j1 = j0 + NB < n ? j0 + NB : n;
+      for (int64_t i = 0; i < m; i += 2)
+        {
+          const float *a0 = a + i * lda, *a1 = a0 + (i + 1 < m ? lda : 0);
+          for (int64_t j = j0; j < j1; j += 2)
+            {
+              const float *b0 = b + j * ldb, *b1 = b0 + (j + 1 < j1 ? ldb : 0);
+              double s[4];
+              if (!h)
+                {
+                  float s00 = 0.0f, s01 = 0.0f, s10 = 0.0f, s11 = 0.0f;
+                  for (int64_t t = 0; t < kk; t++)
+                    {
+                      s00 = s00 + a0[t] * b0[t];
+                      s01 = s01 + a0[t] * b1[t];
+                      s10 = s10 + a1[t] * b0[t];
+                      s11 = s11 + a1[t] * b1[t];
+                    }
+                  s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
+                }
+              else
+                {
+                  double s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+                  for (int64_t t = 0; t < kk; t++)
+                    {
+                      /* fp16 values multiply and add exactly in double */
+                      s00 = round_fp16 (s00 + round_fp16 ((double) a0[t] * b0[t]));
+                      s01 = round_fp16 (s01 + round_fp16 ((double) a0[t] * b1[t]));
+                      s10 = round_fp16 (s10 + round_fp16 ((double) a1[t] * b0[t]));
+                      s11 = round_fp16 (s11 + round_fp16 ((double) a1[t] * b1[t]));
+                    }
+                  s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
+                }
+              for (int q = 0; q < 4; q++)
+                {
+                  int64_t ii = i + (q >> 1), jj = j + (q & 1);
+                  if (ii >= m || jj >= j1)
+                    continue;
+                  out[ii * ldo + jj] = s[q];
+                  if (ovf)
+                    ovf[ii * ldo + jj] = isinf (s[q]) && !nonfinite_f (a + ii * lda, kk)
+                                         && !nonfinite_f (b + jj * ldb, kk);
+                }
+            }
+        }
+    }
+}
+
+/* Generic: one reference accumulator per output --------------------------------------
+ * Kulisch: one register (sized as the reference sizes it, so a term it would
+ * drop is dropped here too) cleared per output.  The quire: its content is
+ * the exact sum, as a Kulisch register's (it wraps only past 2^31 products),
+ * and any NaN/inf operand makes it NaR.  Log Kulisch and log16 ELMA: the
+ * family's own reference per output. */
+static int
+run_generic (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const double *a,
+             int64_t lda, const double *b, int64_t ldb, double *out, int64_t ldo, bool *ovf,
+             char *err, size_t errlen)
+{
+  const bs_format *fa = &k->f[0], *fb = &k->f[1];
+  bool same = strcmp (fa->name, fb->name) == 0;
+  bool log_ref = k->acc == BS_ACC_ELMA
+                 || (k->acc == BS_ACC_KULISCH && same && bs_format_family (fa) == BS_FAMILY_LOG);
+  bs_kulisch *reg = NULL;
+
+  if (!log_ref)
+    {
+      reg = k->acc == BS_ACC_QUIRE ? bs_kulisch_new_for_format (k->quire, 40)
+                                   : _bs_dot_kulisch_pair (fa, fb);
+      if (!reg)
+        return _bs_fail (err, errlen, "out of memory");
+    }
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++)
+      {
+        const double *ar = a + i * lda, *br = b + j * ldb;
+        double v;
+        bool o;
+
+        if (log_ref)
+          {
+            bs_dot_result r;
+            int ret = k->acc == BS_ACC_ELMA
+                      ? _bs_log_dot_elma (fa, ar, br, (size_t) kk, &r, err, errlen)
+                      : _bs_log_dot_kulisch (fa, ar, br, (size_t) kk, &r, err, errlen);
+            if (ret < 0)
+              return -1;
+            v = k->acc == BS_ACC_ELMA ? r.rounded : r.value;
+            o = r.overflow;
+          }
+        else
+          {
+            bs_kulisch_clear (reg);
+            for (int64_t t = 0; t < kk; t++)
+              bs_kulisch_add_product (reg, ar[t], br[t]);
+            v = bs_kulisch_value (reg);
+            o = bs_kulisch_overflowed (reg);
+            if (k->acc == BS_ACC_QUIRE && !isfinite (v))
+              v = NAN;
+          }
+        out[i * ldo + j] = v;
+        if (ovf)
+          ovf[i * ldo + j] = o;
+      }
+  bs_kulisch_free (reg);
+  return 0;
+}
+
+int
+bs_dot_kernel_run (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const void *a,
+                   int64_t lda, const void *b, int64_t ldb, double *out, int64_t ldo,
+                   bool *overflow, char *err, size_t errlen)
+{
+  if (m <= 0 || n <= 0)
+    return 0;
+  switch (k->kind)
+    {
+    case K_INT:
+      run_int (k, m, n, kk, a, lda, b, ldb, out, ldo, overflow);
+      return 0;
+    case K_ELMA8:
+      return run_elma8 (k, m, n, kk, a, lda, b, ldb, out, ldo, overflow, err, errlen);
+    case K_FP32:
+    case K_FP16:
+      run_fp (k, m, n, kk, a, lda, b, ldb, out, ldo, overflow);
+      return 0;
+    case K_GENERIC:
+    default:
+      return run_generic (k, m, n, kk, a, lda, b, ldb, out, ldo, overflow, err, errlen);
+    }
+}

@@ -1,0 +1,1014 @@
+/* The exact path.
+ *
+ * Formats level: every fast dot kernel (bs-dot-kernel.h) against the
+ * reference bs_dot_values, output by output, on random unit-scale values of
+ * many format pairs and accumulators, with int32 wrap-around, ELMA register
+ * overflow, fp16 overflow and NaN; the reference against bs_dot for one
+ * format and against the definition written out here for two.
+ *
+ * Evaluator level: a small network (Conv with stride, padding and groups, a
+ * depthwise Conv, a Gemm, a MatMul) run on the exact path; each layer's
+ * output, read from the evaluator's prefix cache, must equal bit for bit a
+ * direct computation here: unit-scale values by the reference rounding of
+ * x / s, patches built here, and one bs_dot_values per output element. */
+#include "bs-test-ref.h"
+
+#include "bs-dot-kernel.h"
+#include "bs-eval.h"
+#include "eval-private.h"
+
+/* Formats level ------------------------------------------------------------------ */
+
+static bs_format
+fmt (const char *name)
+{
+  bs_format f;
+  char err[256];
+  if (bs_format_parse (name, &f, err, sizeof err) < 0)
+    g_error ("%s: %s", name, err);
+  return f;
+}
+
+/* Random values of f at unit scale: element formats from random codes
+ * (NaN codes only if nan_ok; a third of them zero when zeros), restricted to
+ * |v| ≤ bound; block formats and kmeans from the reference quantizer over
+ * random doubles. */
+static void
+random_values (const bs_format *f, bs_test_rng *rng, double *u, size_t n, double bound,
+               gboolean nan_ok, gboolean zeros)
+{
+  if (!bs_format_has_codes (f) || bs_format_is_block (f))
+    {
+      bs_qopts o = BS_QOPTS_INIT;
+      char err[256];
+      for (size_t i = 0; i < n; i++)
+        u[i] = (bs_test_rng_uniform (rng) - 0.5) * 2 * bound;
+      g_assert_cmpint (bs_format_quantize_ref (f, u, u, n, &o, err, sizeof err), ==, 0);
+      return;
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      double v;
+      do
+        {
+          uint32_t c = (uint32_t) (bs_test_rng_next (rng) % bs_format_n_codes (f));
+          v = bs_format_decode (f, c);
+          if (zeros && bs_test_rng_next (rng) % 3 == 0)
+            v = 0.0;
+        }
+      while ((isnan (v) && !nan_ok) || fabs (v) > bound);
+      u[i] = v;
+    }
+}
+
+/* Run the kernel for fa × fb on A [m][lda], B [n][ldb] (k used) and compare
+ * every output and overflow flag with bs_dot_values. */
+static void
+check_kernel (const char *wa, const char *wb, bs_acc acc, int64_t m, int64_t n, int64_t k,
+              int64_t lda, int64_t ldb, const double *ua, const double *ub, const char *kind)
+{
+  bs_format fa = fmt (wa), fb = fmt (wb);
+  char err[256];
+  bs_dot_kernel *kern = bs_dot_kernel_new (&fa, &fb, acc, err, sizeof err);
+  size_t es;
+  void *pa, *pb;
+  double *out = g_new0 (double, m * n);
+  bool *ovf = g_new0 (bool, m * n);
+
+  if (!kern)
+    g_error ("%s × %s: %s", wa, wb, err);
+  if (kind)
+    g_assert_cmpstr (bs_dot_kernel_kind (kern), ==, kind);
+  es = bs_dot_kernel_operand_size (kern);
+  pa = g_malloc (es * m * lda);
+  pb = g_malloc (es * n * ldb);
+  g_assert_cmpint (bs_dot_kernel_pack (kern, 0, ua, m * lda, pa, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_dot_kernel_pack (kern, 1, ub, n * ldb, pb, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_dot_kernel_run (kern, m, n, k, pa, lda, pb, ldb, out, n, ovf, err,
+                                      sizeof err), ==, 0);
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < n; j++)
+      {
+        bs_dot_result r;
+        g_assert_cmpint (bs_dot_values (&fa, &fb, acc, ua + i * lda, ub + j * ldb, k, 1, 1, &r,
+                                        err, sizeof err), ==, 0);
+        bs_assert_same (out[i * n + j], bs_dot_output (&r), "%s × %s acc %s, out [%" G_GINT64_FORMAT
+                        "][%" G_GINT64_FORMAT "], k %" G_GINT64_FORMAT, wa, wb,
+                        bs_acc_name (acc), i, j, k);
+        g_assert_cmpint (ovf[i * n + j], ==, r.overflow);
+      }
+  g_free (pa);
+  g_free (pb);
+  g_free (out);
+  g_free (ovf);
+  bs_dot_kernel_free (kern);
+}
+
+/* Random matrices of shapes that exercise the 2×2 blocks, their edges and
+ * strides (lda, ldb > k), checked by check_kernel. */
+static void
+check_random (const char *wa, const char *wb, bs_acc acc, double bound_a, double bound_b,
+              gboolean nan_ok, const char *kind, uint64_t seed)
+{
+  static const int64_t shapes[][3] = { { 5, 7, 37 }, { 4, 6, 1 }, { 1, 1, 200 }, { 3, 35, 16 },
+                                       { 2, 2, 0 } };
+  bs_test_rng rng = { seed };
+  bs_format fa = fmt (wa), fb = fmt (wb);
+
+  for (size_t s = 0; s < G_N_ELEMENTS (shapes); s++)
+    {
+      int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+      int64_t lda = k + 3, ldb = k + 1;
+      double *ua = g_new (double, m * lda), *ub = g_new (double, n * ldb);
+      random_values (&fa, &rng, ua, m * lda, bound_a, nan_ok, s % 2 == 0);
+      random_values (&fb, &rng, ub, n * ldb, bound_b, nan_ok, s % 2 == 1);
+      check_kernel (wa, wb, acc, m, n, k, lda, ldb, ua, ub, kind);
+      g_free (ua);
+      g_free (ub);
+    }
+}
+
+static void
+test_kernel_int32 (void)
+{
+  check_random ("int8", "int8", BS_ACC_EXACT, 1e9, 1e9, FALSE, "int", 1);
+  check_random ("fixed8", "fixed8", BS_ACC_INT32, 1e9, 1e9, FALSE, "int", 2);
+  check_random ("fixed4", "fixed4", BS_ACC_EXACT, 1e9, 1e9, FALSE, "int", 3);
+  check_random ("binary", "binary", BS_ACC_EXACT, 1e9, 1e9, FALSE, "int", 4);
+  check_random ("int8", "fixed8", BS_ACC_EXACT, 1e9, 1e9, FALSE, "int", 5);
+  check_random ("ternary", "int16", BS_ACC_EXACT, 1e9, 1e9, FALSE, "int", 6);
+  check_random ("fixed16", "binary", BS_ACC_INT32, 1e9, 1e9, FALSE, "int", 7);
+}
+
+/* int32 wraps modulo 2^32 and flags overflow when the exact sum leaves the
+ * register; the expected values are worked out here in int64. */
+static void
+test_kernel_int32_overflow (void)
+{
+  enum { K = 140000 };
+  bs_format f8 = fmt ("int8"), f16 = fmt ("int16");
+  char err[256];
+  double *a = g_new (double, K), *b = g_new (double, K);
+  int16_t *pa = g_new (int16_t, K), *pb = g_new (int16_t, K);
+  bs_dot_kernel *k8 = bs_dot_kernel_new (&f8, &f8, BS_ACC_EXACT, err, sizeof err);
+  bs_dot_kernel *k16 = bs_dot_kernel_new (&f16, &f16, BS_ACC_EXACT, err, sizeof err);
+  double out;
+  bool ovf;
+  int64_t exact = 0;
+
+  /* int8: 140000 · 127 · (-128) = -2275840000 < -2^31 */
+  for (int i = 0; i < K; i++)
+    {
+      a[i] = 127;
+      b[i] = -128;
+      exact += 127 * -128;
+    }
+  g_assert_cmpint (bs_dot_kernel_pack (k8, 0, a, K, pa, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_dot_kernel_pack (k8, 1, b, K, pb, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_dot_kernel_run (k8, 1, 1, K, pa, K, pb, K, &out, 1, &ovf, err, sizeof err),
+                   ==, 0);
+  g_assert_cmpfloat (out, ==, (double) (exact + ((int64_t) 1 << 32)));
+  g_assert_true (ovf);
+  check_kernel ("int8", "int8", BS_ACC_EXACT, 1, 1, K, K, K, a, b, "int");
+
+  /* int16: 32767² · 3 wraps; then three -32768 · 32767 bring the exact sum
+   * back inside: the register wrapped on the way but ends right (no flag) */
+  {
+    double a6[6] = { 32767, 32767, 32767, -32768, -32768, -32768 };
+    double b6[6] = { 32767, 32767, 32767, 32767, 32767, 32767 };
+    int16_t p6a[6], p6b[6];
+    g_assert_cmpint (bs_dot_kernel_pack (k16, 0, a6, 6, p6a, err, sizeof err), ==, 0);
+    g_assert_cmpint (bs_dot_kernel_pack (k16, 1, b6, 6, p6b, err, sizeof err), ==, 0);
+    g_assert_cmpint (bs_dot_kernel_run (k16, 1, 1, 3, p6a, 6, p6b, 6, &out, 1, &ovf, err,
+                                        sizeof err), ==, 0);
+    exact = 3 * (int64_t) 32767 * 32767;
+    g_assert_cmpfloat (out, ==, (double) (exact - ((int64_t) 1 << 32)));
+    g_assert_true (ovf);
+    g_assert_cmpint (bs_dot_kernel_run (k16, 1, 1, 6, p6a, 6, p6b, 6, &out, 1, &ovf, err,
+                                        sizeof err), ==, 0);
+    g_assert_cmpfloat (out, ==, (double) (-3 * (int64_t) 32767));
+    g_assert_false (ovf);
+    check_kernel ("int16", "int16", BS_ACC_EXACT, 1, 1, 6, 6, 6, a6, b6, "int");
+  }
+  /* NaN cannot enter an int32 register */
+  a[0] = NAN;
+  g_assert_cmpint (bs_dot_kernel_pack (k8, 0, a, 1, pa, err, sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "NaN"));
+
+  bs_dot_kernel_free (k8);
+  bs_dot_kernel_free (k16);
+  g_free (a);
+  g_free (b);
+  g_free (pa);
+  g_free (pb);
+}
+
+static void
+test_kernel_elma8 (void)
+{
+  /* small values: the register rarely overflows; large: it mostly does */
+  check_random ("log8", "log8", BS_ACC_EXACT, 1.0, 2.0, FALSE, "elma8", 11);
+  check_random ("log8", "log8", BS_ACC_ELMA, 64.0, 64.0, FALSE, "elma8", 12);
+  check_random ("log8", "log8", BS_ACC_ELMA, 1e9, 1e9, FALSE, "elma8", 13);
+  check_random ("log8", "log8", BS_ACC_ELMA, 8.0, 8.0, TRUE, "elma8", 14);
+}
+
+/* The hardware keeps the sign of the first sum that leaves the 38-bit
+ * register and emits ±maxpos (2^12), whatever follows. */
+static void
+test_kernel_elma8_overflow_sign (void)
+{
+  double a[3] = { 4096, 4096, 0.5 }, up[3] = { 4096, -4096, 1 }, down[3] = { -4096, 4096, 1 };
+  bs_format f = fmt ("log8");
+  char err[256];
+  bs_dot_kernel *k = bs_dot_kernel_new (&f, &f, BS_ACC_EXACT, err, sizeof err);
+  int16_t pa[3], pu[3], pd[3];
+  double out[2];
+  bool ovf[2];
+  int16_t pb[6];
+
+  g_assert_cmpint (bs_dot_kernel_pack (k, 0, a, 3, pa, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_dot_kernel_pack (k, 1, up, 3, pu, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_dot_kernel_pack (k, 1, down, 3, pd, err, sizeof err), ==, 0);
+  memcpy (pb, pu, sizeof pu);
+  memcpy (pb + 3, pd, sizeof pd);
+  g_assert_cmpint (bs_dot_kernel_run (k, 1, 2, 3, pa, 3, pb, 3, out, 2, ovf, err, sizeof err),
+                   ==, 0);
+  g_assert_cmpfloat (out[0], ==, 4096.0);
+  g_assert_cmpfloat (out[1], ==, -4096.0);
+  g_assert_true (ovf[0] && ovf[1]);
+  check_kernel ("log8", "log8", BS_ACC_ELMA, 1, 1, 3, 3, 3, a, up, "elma8");
+  check_kernel ("log8", "log8", BS_ACC_ELMA, 1, 1, 3, 3, 3, a, down, "elma8");
+  /* a value that is not a log8 value is refused */
+  a[0] = 0.3;
+  g_assert_cmpint (bs_dot_kernel_pack (k, 0, a, 1, pa, err, sizeof err), ==, -1);
+  bs_dot_kernel_free (k);
+}
+
+static void
+test_kernel_fp32 (void)
+{
+  check_random ("fp8_e4m3", "fp8_e4m3", BS_ACC_FP32, 1e9, 1e9, TRUE, "fp32", 21);
+  check_random ("log8", "log8", BS_ACC_FP32, 1e9, 1e9, FALSE, "fp32", 22);
+  check_random ("int8", "fp16", BS_ACC_FP32, 1e9, 1e9, TRUE, "fp32", 23);
+  check_random ("mxfp4", "posit8_0", BS_ACC_FP32, 1e3, 1e9, FALSE, "fp32", 24);
+}
+
+/* fp16 accumulation: random values, then sums that overflow (65520 rounds to
+ * inf), ties, and products that underflow to ±0. */
+static void
+test_kernel_fp16 (void)
+{
+  double a[8] = { 200, 200, -0.5, 3, 65504, 1, 0.0009765625, -0.00006103515625 };
+  double b[8] = { 163.75, 163.75, 1, 0.0009765625, 1, 0.5, 0.00006103515625, 0.00048828125 };
+
+  check_random ("fp16", "fp16", BS_ACC_FP16, 1e9, 1e9, TRUE, "fp16", 31);
+  check_random ("fp8_e4m3", "int8", BS_ACC_FP16, 1e9, 1e9, FALSE, "fp16", 32);
+  check_random ("log8", "log8", BS_ACC_FP16, 64, 64, FALSE, "fp16", 33);
+  check_random ("fp16", "fp16", BS_ACC_FP16, 2, 2, FALSE, "fp16", 34);
+  for (int k = 1; k <= 8; k++)
+    check_kernel ("fp16", "fp16", BS_ACC_FP16, 1, 1, k, 8, 8, a, b, "fp16");
+  {
+    /* 65504 + 16 = 65520: the tie rounds to the even 65536, inf */
+    double c[2] = { 65504, 16 }, d[2] = { 1, 1 };
+    bs_format f = fmt ("fp16");
+    char err[256];
+    bs_dot_kernel *k = bs_dot_kernel_new (&f, &f, BS_ACC_FP16, err, sizeof err);
+    float pc[2], pd[2];
+    double out;
+    g_assert_cmpint (bs_dot_kernel_pack (k, 0, c, 2, pc, err, sizeof err), ==, 0);
+    g_assert_cmpint (bs_dot_kernel_pack (k, 1, d, 2, pd, err, sizeof err), ==, 0);
+    g_assert_cmpint (bs_dot_kernel_run (k, 1, 1, 2, pc, 2, pd, 2, &out, 1, NULL, err, sizeof err),
+                     ==, 0);
+    g_assert_true (isinf (out) && out > 0);
+    check_kernel ("fp16", "fp16", BS_ACC_FP16, 1, 1, 2, 2, 2, c, d, "fp16");
+    bs_dot_kernel_free (k);
+  }
+}
+
+static void
+test_kernel_kulisch (void)
+{
+  check_random ("fp8_e4m3", "fp8_e4m3", BS_ACC_EXACT, 1e9, 1e9, TRUE, "generic", 41);
+  check_random ("int8", "fp8_e4m3", BS_ACC_EXACT, 1e9, 1e9, FALSE, "generic", 42);
+  check_random ("int8", "fp32", BS_ACC_EXACT, 1e9, 1e30, FALSE, "generic", 43);
+  check_random ("mxfp4", "mxfp4", BS_ACC_EXACT, 100, 0.01, FALSE, "generic", 44);
+  check_random ("nf4", "fp8_e5m2", BS_ACC_KULISCH, 3, 1e9, FALSE, "generic", 45);
+  check_random ("log8", "log8", BS_ACC_KULISCH, 1e9, 1e9, TRUE, "generic", 46);
+  check_random ("log8", "log16", BS_ACC_EXACT, 1e9, 1e9, FALSE, "generic", 47);
+  check_random ("log16", "log16", BS_ACC_ELMA, 4, 4, FALSE, "generic", 48);
+  check_random ("fixed8", "fixed8", BS_ACC_KULISCH, 1e9, 1e9, FALSE, "generic", 49);
+}
+
+static void
+test_kernel_quire (void)
+{
+  check_random ("posit8_0", "posit8_0", BS_ACC_EXACT, 1e9, 1e9, TRUE, "generic", 51);
+  check_random ("posit8_2", "posit16_2", BS_ACC_EXACT, 1e9, 1e9, TRUE, "generic", 52);
+  check_random ("posit16_1", "posit16_1", BS_ACC_QUIRE, 1e9, 1e9, FALSE, "generic", 53);
+  /* posits of different es: no common quire, Kulisch */
+  check_random ("posit8_0", "posit16_1", BS_ACC_EXACT, 1e9, 1e9, FALSE, "generic", 54);
+}
+
+static void
+test_resolve (void)
+{
+  static const struct { const char *a, *b; bs_acc acc, want; } ok[] = {
+    { "int8", "int8", BS_ACC_EXACT, BS_ACC_INT32 },
+    { "int8", "fixed4", BS_ACC_EXACT, BS_ACC_INT32 },
+    { "binary", "ternary", BS_ACC_EXACT, BS_ACC_INT32 },
+    { "posit8_0", "posit8_0", BS_ACC_EXACT, BS_ACC_QUIRE },
+    { "posit8_2", "posit16_2", BS_ACC_EXACT, BS_ACC_QUIRE },
+    { "posit8_0", "posit8_2", BS_ACC_EXACT, BS_ACC_KULISCH },
+    { "log8", "log8", BS_ACC_EXACT, BS_ACC_ELMA },
+    { "log16", "log16", BS_ACC_EXACT, BS_ACC_ELMA },
+    { "log8", "log16", BS_ACC_EXACT, BS_ACC_KULISCH },
+    { "log10_1", "log10_1", BS_ACC_EXACT, BS_ACC_KULISCH },
+    { "fp8_e4m3", "fp8_e4m3", BS_ACC_EXACT, BS_ACC_KULISCH },
+    { "int8", "fp32", BS_ACC_EXACT, BS_ACC_KULISCH },
+    { "mxfp4", "mxfp4", BS_ACC_EXACT, BS_ACC_KULISCH },
+    { "kmeans16", "int8", BS_ACC_FP16, BS_ACC_FP16 },
+  };
+  static const struct { const char *a, *b; bs_acc acc; const char *why; } bad[] = {
+    { "int8", "log8", BS_ACC_ELMA, "ELMA" },
+    { "log8", "log16", BS_ACC_ELMA, "ELMA" },
+    { "posit8_0", "fp8_e4m3", BS_ACC_QUIRE, "quire" },
+    { "posit8_0", "posit16_1", BS_ACC_QUIRE, "es" },
+    { "fp32", "fp32", BS_ACC_QUIRE, "quire" },
+    { "int8", "fp8_e4m3", BS_ACC_INT32, "int32" },
+  };
+  char err[256];
+
+  for (size_t i = 0; i < G_N_ELEMENTS (ok); i++)
+    {
+      bs_format a = fmt (ok[i].a), b = fmt (ok[i].b);
+      bs_acc got = BS_N_ACCS;
+      g_assert_cmpint (bs_dot_resolve (&a, &b, ok[i].acc, &got, err, sizeof err), ==, 0);
+      g_assert_cmpstr (bs_acc_name (got), ==, bs_acc_name (ok[i].want));
+    }
+  for (size_t i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      bs_format a = fmt (bad[i].a), b = fmt (bad[i].b);
+      bs_acc got;
+      err[0] = '\0';
+      g_assert_cmpint (bs_dot_resolve (&a, &b, bad[i].acc, &got, err, sizeof err), ==, -1);
+      g_assert_nonnull (strstr (err, bad[i].why));
+      g_assert_null (bs_dot_kernel_new (&a, &b, bad[i].acc, err, sizeof err));
+    }
+}
+
+/* With one format on both sides, bs_dot_mixed is bs_dot. */
+static void
+test_mixed_same_as_bs_dot (void)
+{
+  static const struct { const char *f; bs_acc acc; } cases[] = {
+    { "int8", BS_ACC_EXACT }, { "fixed6", BS_ACC_FP16 }, { "posit8_1", BS_ACC_EXACT },
+    { "log8", BS_ACC_EXACT }, { "log8", BS_ACC_KULISCH }, { "fp8_e5m2", BS_ACC_EXACT },
+    { "fp8_e4m3", BS_ACC_FP32 }, { "mxfp4", BS_ACC_EXACT }, { "log16", BS_ACC_EXACT },
+  };
+  bs_test_rng rng = { 61 };
+  enum { N = 50 };
+
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (int rep = 0; rep < 4; rep++)
+      {
+        bs_format f = fmt (cases[c].f);
+        double a[N], b[N];
+        bs_qopts o = BS_QOPTS_INIT;
+        bs_dot_result r1, r2;
+        char err[256];
+        o.scale = rep == 0 ? 1.0 : 0.37 * rep;
+        for (int i = 0; i < N; i++)
+          {
+            a[i] = bs_test_rng_float_log (&rng, -6, 3);
+            b[i] = bs_test_rng_float_log (&rng, -6, 3);
+          }
+        g_assert_cmpint (bs_dot (&f, cases[c].acc, a, b, N, &o, &r1, err, sizeof err), ==, 0);
+        g_assert_cmpint (bs_dot_mixed (&f, &f, cases[c].acc, a, b, N, &o, &o, &r2, err,
+                                       sizeof err), ==, 0);
+        bs_assert_same (r2.value, r1.value, "%s value", cases[c].f);
+        bs_assert_same (r2.rounded, r1.rounded, "%s rounded", cases[c].f);
+        g_assert_cmpint (r2.acc, ==, r1.acc);
+        g_assert_cmpint (r2.overflow, ==, r1.overflow);
+      }
+}
+
+/* Two formats, two scales: int8 weights (scale 0.03) × fixed8 inputs (scale
+ * 4) in int32, worked out here from the definitions: round to nearest even,
+ * clip, integer sum, times the quanta and the scales. */
+static double
+rne_clip (double x, double lo, double hi)
+{
+  double r = nearbyint (x);   /* default rounding mode: ties to even */
+  return r < lo ? lo : r > hi ? hi : r;
+}
+
+static void
+test_mixed_two_scales (void)
+{
+  enum { N = 300 };
+  bs_format fi = fmt ("int8"), fx = fmt ("fixed8");
+  bs_test_rng rng = { 71 };
+  double a[N], b[N];
+  bs_qopts oa = BS_QOPTS_INIT, ob = BS_QOPTS_INIT;
+  bs_dot_result r;
+  char err[256];
+  int64_t s = 0;
+
+  oa.scale = 0.03;
+  ob.scale = 4.0;
+  for (int i = 0; i < N; i++)
+    {
+      a[i] = (bs_test_rng_uniform (&rng) - 0.5) * 9;
+      b[i] = (bs_test_rng_uniform (&rng) - 0.5) * 9;
+      s += (int64_t) rne_clip (a[i] / 0.03, -128, 127) * (int64_t) rne_clip (b[i] / 4.0 * 128, -128, 127);
+    }
+  g_assert_cmpint (bs_dot_mixed (&fi, &fx, BS_ACC_EXACT, a, b, N, &oa, &ob, &r, err, sizeof err),
+                   ==, 0);
+  g_assert_cmpint (r.acc, ==, BS_ACC_INT32);
+  g_assert_cmpfloat (r.value, ==, (double) s / 128 * (0.03 * 4.0));
+  g_assert_false (r.overflow);
+}
+
+/* Evaluator level ------------------------------------------------------------------- */
+
+enum { C0 = 4, H0 = 6, N_IMG = 40, CHUNK = 16 };
+
+typedef struct {
+  bs_graph *g;
+  float w1[6 * 2 * 9], b1[6];     /* Conv 4→6, 3×3, stride 2, pad 1, 2 groups: 6×6 → 3×3 */
+  float w2[6 * 1 * 9], b2[6];     /* depthwise 3×3, dilation 2, pad 2: 3×3 → 3×3 */
+  float w3[10 * 54], b3[10];      /* Gemm 54 → 10, transB */
+  float w4[10 * 3];               /* MatMul [10, 3]: the sink (its output is not cached) */
+  bs_dataset ds;
+  float *pix;
+  int32_t *labels;
+} Net;
+
+static void
+add_tensor (bs_graph *g, const char *name, const float *v, int ndim, const int64_t *dims)
+{
+  bs_tensor t = { 0 };
+  char err[256];
+  g_assert_cmpint (bs_tensor_init_f32 (&t, ndim, dims, err, sizeof err), ==, 0);
+  memcpy ((float *) bs_tensor_f32 (&t), v, (size_t) bs_tensor_numel (&t) * sizeof (float));
+  g_assert_cmpint (bs_graph_add_initializer (g, name, &t, err, sizeof err), >=, 0);
+}
+
+static void
+fill (bs_test_rng *rng, float *v, int n, double amp)
+{
+  for (int i = 0; i < n; i++)
+    v[i] = (float) ((bs_test_rng_uniform (rng) - 0.5) * 2 * amp);
+}
+
+/* w1_factor scales the first layer's weights (and, if not 1, zeroes its
+ * bias). */
+static void
+net_build_scaled (Net *net, uint64_t seed, float w1_factor)
+{
+  bs_test_rng rng = { seed };
+  char err[256];
+  int64_t in_dims[4] = { -1, C0, H0, H0 };
+  bs_shape in_shape = bs_shape_make (4, in_dims);
+  int64_t d1[4] = { 6, 2, 3, 3 }, d2[4] = { 6, 1, 3, 3 }, d3[2] = { 10, 54 }, d4[2] = { 10, 3 };
+  int64_t d6[1] = { 6 }, d10[1] = { 10 };
+  bs_attr conv1[] = {
+    { .name = (char *) "strides", .type = BS_ATTR_INTS, .n = 2, .ints = (int64_t[]) { 2, 2 } },
+    { .name = (char *) "pads", .type = BS_ATTR_INTS, .n = 4, .ints = (int64_t[]) { 1, 1, 1, 1 } },
+    { .name = (char *) "group", .type = BS_ATTR_INT, .i = 2 },
+  };
+  bs_attr conv2[] = {
+    { .name = (char *) "pads", .type = BS_ATTR_INTS, .n = 4, .ints = (int64_t[]) { 2, 2, 2, 2 } },
+    { .name = (char *) "dilations", .type = BS_ATTR_INTS, .n = 2, .ints = (int64_t[]) { 2, 2 } },
+    { .name = (char *) "group", .type = BS_ATTR_INT, .i = 6 },
+  };
+  bs_attr tb = { .name = (char *) "transB", .type = BS_ATTR_INT, .i = 1 };
+
+  fill (&rng, net->w1, G_N_ELEMENTS (net->w1), 0.5);
+  fill (&rng, net->b1, 6, 0.1);
+  fill (&rng, net->w2, G_N_ELEMENTS (net->w2), 0.6);
+  fill (&rng, net->b2, 6, 0.1);
+  fill (&rng, net->w3, G_N_ELEMENTS (net->w3), 0.3);
+  fill (&rng, net->b3, 10, 0.1);
+  fill (&rng, net->w4, G_N_ELEMENTS (net->w4), 0.5);
+  net->w1[3] = 0.0f;
+  if (w1_factor != 1.0f)
+    {
+      for (size_t i = 0; i < G_N_ELEMENTS (net->w1); i++)
+        net->w1[i] *= w1_factor;
+      memset (net->b1, 0, sizeof net->b1);
+    }
+
+  net->g = bs_graph_new (13);
+  g_assert_cmpint (bs_graph_add_input (net->g, "x", BS_DT_FLOAT, &in_shape, err, sizeof err), >=, 0);
+  add_tensor (net->g, "w1", net->w1, 4, d1);
+  add_tensor (net->g, "b1", net->b1, 1, d6);
+  add_tensor (net->g, "w2", net->w2, 4, d2);
+  add_tensor (net->g, "b2", net->b2, 1, d6);
+  add_tensor (net->g, "w3", net->w3, 2, d3);
+  add_tensor (net->g, "b3", net->b3, 1, d10);
+  add_tensor (net->g, "w4", net->w4, 2, d4);
+#define NODE(op, name, ni, ins, out, na, at)                                              \
+  g_assert_cmpint (bs_graph_add_node (net->g, op, name, ni, (const char *[]) ins, 1,       \
+                                      (const char *[]) { out }, na, at, err, sizeof err), \
+                   >=, 0)
+#define L(...) { __VA_ARGS__ }
+  NODE ("Conv", "conv", 3, L ("x", "w1", "b1"), "c1", 3, conv1);
+  NODE ("Conv", "dw", 3, L ("c1", "w2", "b2"), "c2", 3, conv2);
+  NODE ("Flatten", "flat", 1, L ("c2"), "f", 0, NULL);
+  NODE ("Gemm", "fc", 3, L ("f", "w3", "b3"), "h", 1, &tb);
+  NODE ("MatMul", "sink", 2, L ("h", "w4"), "y", 0, NULL);
+#undef NODE
+#undef L
+  g_assert_cmpint (bs_graph_add_output (net->g, "y", err, sizeof err), >=, 0);
+  if (bs_graph_finalize (net->g, err, sizeof err) < 0)
+    g_error ("finalize: %s", err);
+
+  net->pix = g_new (float, N_IMG * C0 * H0 * H0);
+  net->labels = g_new (int32_t, N_IMG);
+  for (int i = 0; i < N_IMG * C0 * H0 * H0; i++)
+    net->pix[i] = (float) bs_test_rng_uniform (&rng);
+  for (int i = 0; i < N_IMG; i++)
+    net->labels[i] = (int32_t) (bs_test_rng_next (&rng) % 3);
+  net->ds = (bs_dataset) { .n = N_IMG, .c = C0, .h = H0, .w = H0, .type = BS_PIXELS_F32,
+                           .f32 = net->pix, .labels = net->labels, .n_classes = 3 };
+}
+
+static void
+net_build (Net *net, uint64_t seed)
+{
+  net_build_scaled (net, seed, 1.0f);
+}
+
+static void
+net_free (Net *net)
+{
+  bs_graph_free (net->g);
+  g_free (net->pix);
+  g_free (net->labels);
+}
+
+static bs_evaluator *
+make_eval (Net *net, bs_eval_path path, int threads)
+{
+  bs_eval_opts o = BS_EVAL_OPTS_INIT;
+  char err[256];
+  bs_evaluator *ev;
+
+  o.n_threads = threads;
+  o.chunk = CHUNK;
+  o.path = path;
+  o.norm = bs_norm_unit (&net->ds);
+  ev = bs_evaluator_new (net->g, &net->ds, &net->ds, &o, err, sizeof err);
+  if (!ev)
+    g_error ("evaluator: %s", err);
+  return ev;
+}
+
+static bs_config *
+config4 (const char *w, const char *a, bs_acc acc, bs_scaling s)
+{
+  bs_config *c = bs_config_new (4);
+  char err[256];
+  bs_layer_config l = BS_LAYER_CONFIG_FP32;
+  g_snprintf (l.weight, sizeof l.weight, "%s", w);
+  g_snprintf (l.input, sizeof l.input, "%s", a);
+  l.acc = acc;
+  l.scaling = s;
+  l.percentile = s == BS_SCALING_PERCENTILE ? 99.5 : 0;
+  for (int j = 0; j < 4; j++)
+    g_assert_cmpint (bs_config_set_layer (c, j, &l, err, sizeof err), ==, 0);
+  return c;
+}
+
+/* Unit-scale values of x[0..n) in f, the reference way: fp32 as it is;
+ * element formats round_f(x / s) (with s[i / per]); block formats and kmeans
+ * by the reference quantizer in runs of `run` elements (the evaluator's
+ * chunks) with options o. */
+static void
+units (const bs_format *f, const float *x, int64_t n, const double *s, int64_t per, int64_t run,
+       const bs_qopts *o, double *u)
+{
+  char err[256];
+
+  for (int64_t i = 0; i < n; i++)
+    u[i] = x[i];
+  if (strcmp (f->name, "fp32") == 0)
+    return;
+  if (bs_format_is_block (f))
+    {
+      for (int64_t i = 0; i < n; i += run)
+        g_assert_cmpint (bs_format_quantize_ref (f, u + i, u + i, (size_t) MIN (run, n - i), o,
+                                                 err, sizeof err), ==, 0);
+      return;
+    }
+  for (int64_t i = 0; i < n; i++)
+    u[i] = bs_format_round (f, (double) x[i] / s[i / per]);
+}
+
+/* One compute layer of the test network, as the test sees it. */
+typedef struct {
+  gboolean conv;
+  int c, m, groups, h, k, stride, pad, dil; /* conv: channels in/out, input size, kernel */
+  int in_n, out_n;                          /* gemm: K, N */
+  gboolean wt;                              /* weights held [k][out] (MatMul), else [out][k] */
+  const float *w, *b;                       /* b may be NULL */
+} layer_desc;
+
+/* The weight scale of each output channel: the per-layer scale the result
+ * reports, or max |w| of the channel onto the format's max. */
+static void
+weight_scales (const layer_desc *d, const bs_format *fw, const bs_layer_config *lc,
+               double layer_scale, double *sw)
+{
+  int outs = d->conv ? d->m : d->out_n;
+  int per = d->conv ? d->c / d->groups * d->k * d->k : d->in_n;
+
+  for (int o = 0; o < outs; o++)
+    {
+      double mx = 0;
+      for (int t = 0; t < per; t++)
+        mx = fmax (mx, fabs (d->wt ? d->w[t * outs + o] : d->w[o * per + t]));
+      if (lc->scaling == BS_SCALING_CHANNEL && strcmp (fw->name, "fp32") != 0
+          && !bs_format_is_block (fw))
+        sw[o] = mx > 0 ? mx / fw->max : 1.0;
+      else
+        sw[o] = layer_scale;
+    }
+}
+
+/* Every output of layer d over all images, computed here, compared with
+ * got[] unless it is NULL; returned (g_free). */
+static float *
+check_layer (const char *what, const layer_desc *d, const bs_layer_config *lc, double sx,
+             double layer_scale, const float *in, const float *got, guint least)
+{
+  bs_format fw = fmt (lc->weight), fx = fmt (lc->input);
+  int outs = d->conv ? d->m : d->out_n;
+  int per = d->conv ? d->c / d->groups * d->k * d->k : d->in_n;
+  int in_img = d->conv ? d->c * d->h * d->h : d->in_n;
+  int oh = d->conv ? (d->h + 2 * d->pad - (d->k - 1) * d->dil - 1) / d->stride + 1 : 1;
+  int out_img = outs * oh * oh;
+  double *sw = g_new (double, outs), *wu = g_new (double, outs * per);
+  double *xu = g_new (double, N_IMG * in_img), *vec = g_new (double, per);
+  double *sws = g_new (double, outs * per), *wraw = g_new (double, outs * per);
+  float *all = g_new (float, N_IMG * out_img);
+  bs_qopts o = BS_QOPTS_INIT;
+  char err[256];
+
+  /* weights quantized in their own layout (blocks run along it), then taken
+   * as rows [out][k] */
+  weight_scales (d, &fw, lc, layer_scale, sw);
+  for (int i = 0; i < outs * per; i++)
+    sws[i] = sw[d->wt ? i % outs : i / per];
+  units (&fw, d->w, outs * per, sws, 1, outs * per, &o, wraw);
+  for (int oc = 0; oc < outs; oc++)
+    for (int t = 0; t < per; t++)
+      wu[oc * per + t] = wraw[d->wt ? t * outs + oc : oc * per + t];
+  o.scale = sx;
+  units (&fx, in, N_IMG * in_img, &sx, N_IMG * in_img, CHUNK * in_img, &o, xu);
+
+  for (int n = 0; n < N_IMG; n++)
+    for (int oc = 0; oc < outs; oc++)
+      for (int p = 0; p < oh * oh; p++)
+        {
+          bs_dot_result r;
+          float want;
+          if (d->conv)
+            {
+              int cg = d->c / d->groups, g = oc / (d->m / d->groups), oy = p / oh, ox = p % oh, t = 0;
+              for (int c = 0; c < cg; c++)
+                for (int ky = 0; ky < d->k; ky++)
+                  for (int kx = 0; kx < d->k; kx++)
+                    {
+                      int iy = oy * d->stride - d->pad + ky * d->dil;
+                      int ix = ox * d->stride - d->pad + kx * d->dil;
+                      gboolean inside = iy >= 0 && iy < d->h && ix >= 0 && ix < d->h;
+                      vec[t++] = inside ? xu[n * in_img + ((g * cg + c) * d->h + iy) * d->h + ix]
+                                        : 0.0;
+                    }
+            }
+          else
+            memcpy (vec, xu + n * in_img, per * sizeof *vec);
+          g_assert_cmpint (bs_dot_values (&fw, &fx, lc->acc, wu + oc * per, vec, per, sw[oc], sx,
+                                          &r, err, sizeof err), ==, 0);
+          want = (float) bs_dot_output (&r);
+          if (d->b)
+            want = want + d->b[oc];
+          all[n * out_img + oc * oh * oh + p] = want;
+          if (got && !bs_test_same (got[n * out_img + oc * oh * oh + p], want))
+            g_error ("%s, %s × %s acc %s: image %d output %d position %d: got %.9g, want %.9g",
+                     what, lc->weight, lc->input, bs_acc_name (lc->acc), n, oc, p,
+                     got[n * out_img + oc * oh * oh + p], want);
+        }
+  /* the case says something only if the outputs vary */
+  {
+    GHashTable *seen = g_hash_table_new (g_int_hash, g_int_equal);
+    for (int i = 0; i < N_IMG * out_img; i++)
+      g_hash_table_add (seen, (gpointer) &all[i]);
+    if (g_hash_table_size (seen) < least)
+      g_error ("%s, %s × %s acc %s: only %u distinct outputs (%g)", what, lc->weight,
+               lc->input, bs_acc_name (lc->acc), g_hash_table_size (seen), all[0]);
+    g_hash_table_destroy (seen);
+  }
+  g_free (sw);
+  g_free (wu);
+  g_free (xu);
+  g_free (vec);
+  g_free (sws);
+  g_free (wraw);
+  return all;
+}
+
+/* Run cfg on the exact path and check every layer: the conv, depthwise and
+ * Gemm outputs (layers 0-2) as the prefix cache holds them, the MatMul
+ * (layer 3, whose output is not cached) through its output SQNR, which the
+ * evaluator sums per chunk, in order, against its fp32 reference outputs. */
+static void
+check_network (Net *net, bs_evaluator *ev, const bs_config *cfg, guint least)
+{
+  layer_desc descs[4] = {
+    { .conv = TRUE, .c = 4, .m = 6, .groups = 2, .h = 6, .k = 3, .stride = 2, .pad = 1,
+      .dil = 1, .w = net->w1, .b = net->b1 },
+    { .conv = TRUE, .c = 6, .m = 6, .groups = 6, .h = 3, .k = 3, .stride = 1, .pad = 2,
+      .dil = 2, .w = net->w2, .b = net->b2 },
+    { .conv = FALSE, .in_n = 54, .out_n = 10, .w = net->w3, .b = net->b3 },
+    { .conv = FALSE, .in_n = 10, .out_n = 3, .wt = TRUE, .w = net->w4, .b = NULL },
+  };
+  bs_eval_result r;
+  char err[256];
+  float *last;
+  double sig = 0, noise = 0;
+
+  if (bs_evaluator_run (ev, cfg, &r, err, sizeof err) < 0)
+    g_error ("run: %s", err);
+  g_assert_cmpstr (r.path, ==, "exact");
+  g_assert_cmpint (r.n_layers, ==, 4);
+  g_assert_cmpint (ev->stat_images, ==, N_IMG);
+  for (int j = 0; j < 4; j++)
+    {
+      const _bs_ev_boundary *in = j > 0 ? &ev->bounds[j] : NULL;
+      const _bs_ev_boundary *out = j < 3 ? &ev->bounds[j + 1] : NULL;
+      float *want;
+      g_assert_true (!out || (out->valid && out->data && out->n_live == 1));
+      g_assert_true (!in || (in->valid && in->data && in->n_live == 1));
+      want = check_layer (r.layers[j].name, &descs[j], bs_config_layer (cfg, j),
+                          r.layers[j].input_scale, r.layers[j].weight_scale,
+                          in ? in->data : bs_tensor_f32 (&ev->test), out ? out->data : NULL,
+                          j < 3 ? least : 1);
+      if (j < 3)
+        {
+          g_free (want);
+          continue;
+        }
+      last = want;
+    }
+  for (int first = 0; first < N_IMG; first += CHUNK)
+    {
+      const float *ref = ev->layers[3].ref_out;
+      double cs = 0, cn = 0;
+      for (int k = first * 3; k < MIN (first + CHUNK, N_IMG) * 3; k++)
+        {
+          double dd = (double) ref[k] - last[k];
+          cs += (double) ref[k] * ref[k];
+          cn += dd * dd;
+        }
+      sig += cs;
+      noise += cn;
+    }
+  bs_assert_same (r.layers[3].output_sqnr_db,
+                  noise == 0 ? INFINITY : sig == 0 ? -INFINITY : 10.0 * log10 (sig / noise),
+                  "sink SQNR, %s × %s", bs_config_layer (cfg, 3)->weight,
+                  bs_config_layer (cfg, 3)->input);
+  g_free (last);
+  bs_eval_result_clear (&r);
+}
+
+typedef struct {
+  const char *w, *a;
+  bs_acc acc;
+  bs_scaling s;
+  guint least;     /* distinct outputs per layer at least (0: 20) */
+} net_case;
+
+static void
+run_cases (const net_case *cases, size_t n)
+{
+  Net net;
+  bs_evaluator *ev;
+
+  net_build (&net, 7);
+  ev = make_eval (&net, BS_EVAL_EXACT, 2);
+  for (size_t i = 0; i < n; i++)
+    {
+      bs_config *c = config4 (cases[i].w, cases[i].a, cases[i].acc, cases[i].s);
+      check_network (&net, ev, c, cases[i].least ? cases[i].least : 20);
+      bs_config_free (c);
+    }
+  bs_evaluator_free (ev);
+  net_free (&net);
+}
+
+static void
+test_net_int (void)
+{
+  static const net_case cases[] = {
+    { "int8", "int8", BS_ACC_EXACT, BS_SCALING_LAYER_POW2, 0 },
+    { "int8", "int8", BS_ACC_INT32, BS_SCALING_CHANNEL, 0 },
+    { "fixed8", "fixed8", BS_ACC_EXACT, BS_SCALING_MAXABS, 0 },
+    { "fixed4", "fixed4", BS_ACC_EXACT, BS_SCALING_LAYER_POW2, 0 },
+    { "binary", "binary", BS_ACC_EXACT, BS_SCALING_NONE, 5 },   /* sums of ±1 */
+    { "binary", "fixed8", BS_ACC_EXACT, BS_SCALING_LAYER_POW2, 0 },
+    { "int16", "int16", BS_ACC_EXACT, BS_SCALING_MAXABS, 0 },
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_net_posit (void)
+{
+  static const net_case cases[] = {
+    { "posit8_0", "posit8_0", BS_ACC_EXACT, BS_SCALING_LAYER_POW2, 0 },
+    { "posit8_0", "posit8_0", BS_ACC_QUIRE, BS_SCALING_NONE, 0 },
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_net_elma (void)
+{
+  static const net_case cases[] = {
+    { "log8", "log8", BS_ACC_EXACT, BS_SCALING_NONE, 0 },         /* values near 1 */
+    /* values up to maxpos 2^12: products overflow the 38-bit register (13
+     * integer bits) and nearly every output saturates to ±maxpos */
+    { "log8", "log8", BS_ACC_ELMA, BS_SCALING_LAYER_POW2, 2 },
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_net_kulisch (void)
+{
+  static const net_case cases[] = {
+    { "fp8_e4m3", "fp8_e4m3", BS_ACC_EXACT, BS_SCALING_MAXABS, 0 },
+    { "fp8_e4m3", "fp8_e4m3", BS_ACC_KULISCH, BS_SCALING_CHANNEL, 0 },
+    { "int8", "fp32", BS_ACC_EXACT, BS_SCALING_LAYER_POW2, 0 },
+    { "int8", "fp8_e5m2", BS_ACC_EXACT, BS_SCALING_PERCENTILE, 0 },
+    { "mxfp4", "mxfp4", BS_ACC_EXACT, BS_SCALING_NONE, 0 },
+    { "log8", "log8", BS_ACC_KULISCH, BS_SCALING_MAXABS, 0 },
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_net_fp_sequential (void)
+{
+  static const net_case cases[] = {
+    { "fp16", "fp16", BS_ACC_FP16, BS_SCALING_NONE, 0 },
+    /* (fp16 with maxabs scaling puts values near 65504: fp16 sums overflow) */
+    { "fp16", "fp16", BS_ACC_FP32, BS_SCALING_MAXABS, 0 },
+    { "fp8_e4m3", "int8", BS_ACC_FP32, BS_SCALING_LAYER_POW2, 0 },
+    { "fp32", "fp32", BS_ACC_FP32, BS_SCALING_NONE, 0 },
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+/* Weights of a few float ulps (subnormal floats), int8 with maxabs scaling:
+ * many codes give the same fake-quantized float, so the unit values cannot
+ * be read off the quantized weights and are recomputed from the fp32 ones.
+ * The first layer's outputs (float subnormals, no bias) show any code taken
+ * wrongly. */
+static void
+test_net_unit_recovery (void)
+{
+  Net net;
+  bs_evaluator *ev;
+  bs_config *c = config4 ("fp32", "fp32", BS_ACC_FP32, BS_SCALING_NONE);
+  bs_layer_config l = BS_LAYER_CONFIG_FP32;
+  layer_desc d = { .conv = TRUE, .c = 4, .m = 6, .groups = 2, .h = 6, .k = 3, .stride = 2,
+                   .pad = 1, .dil = 1 };
+  bs_eval_result r;
+  char err[256];
+  float *want;
+  int collapsed = 0;
+
+  net_build_scaled (&net, 10, 2e-44f);
+  d.w = net.w1;
+  d.b = net.b1;
+  ev = make_eval (&net, BS_EVAL_EXACT, 2);
+  g_snprintf (l.weight, sizeof l.weight, "int8");
+  g_snprintf (l.input, sizeof l.input, "int8");
+  l.acc = BS_ACC_INT32;
+  l.scaling = BS_SCALING_MAXABS;
+  g_assert_cmpint (bs_config_set_layer (c, 0, &l, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_evaluator_run (ev, c, &r, err, sizeof err), ==, 0);
+  /* the case is what it claims: neighbouring codes share a float */
+  for (int k = -127; k < 127; k++)
+    collapsed += (float) (k * r.layers[0].weight_scale)
+                 == (float) ((k + 1) * r.layers[0].weight_scale);
+  g_assert_cmpint (collapsed, >, 100);
+  want = check_layer ("conv", &d, bs_config_layer (c, 0), r.layers[0].input_scale,
+                      r.layers[0].weight_scale, bs_tensor_f32 (&ev->test), ev->bounds[1].data, 5);
+  g_free (want);
+  bs_eval_result_clear (&r);
+  bs_config_free (c);
+  bs_evaluator_free (ev);
+  net_free (&net);
+}
+
+/* AUTO takes the exact path when an accumulator is not fp32; the result is
+ * the same as forcing it, and does not depend on the thread count. */
+static void
+test_net_path (void)
+{
+  Net net;
+  bs_evaluator *a1, *e2;
+  bs_config *c = config4 ("int8", "int8", BS_ACC_EXACT, BS_SCALING_LAYER_POW2);
+  bs_config *f = config4 ("int8", "int8", BS_ACC_FP32, BS_SCALING_LAYER_POW2);
+  bs_eval_result ra, re;
+  char err[256];
+
+  net_build (&net, 8);
+  a1 = make_eval (&net, BS_EVAL_AUTO, 1);
+  e2 = make_eval (&net, BS_EVAL_EXACT, 2);
+  g_assert_cmpint (bs_evaluator_run (a1, c, &ra, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_evaluator_run (e2, c, &re, err, sizeof err), ==, 0);
+  g_assert_cmpstr (ra.path, ==, "exact");
+  g_assert_cmpstr (re.path, ==, "exact");
+  g_assert_cmpfloat (ra.top1, ==, re.top1);
+  for (int j = 0; j < 4; j++)
+    bs_assert_same (ra.layers[j].output_sqnr_db, re.layers[j].output_sqnr_db, "layer %d", j);
+  bs_eval_result_clear (&ra);
+  g_assert_cmpint (bs_evaluator_run (a1, f, &ra, err, sizeof err), ==, 0);
+  g_assert_cmpstr (ra.path, ==, "fake-quant");
+  bs_eval_result_clear (&ra);
+  bs_eval_result_clear (&re);
+  bs_config_free (c);
+  bs_config_free (f);
+  bs_evaluator_free (a1);
+  bs_evaluator_free (e2);
+  net_free (&net);
+}
+
+/* A configuration the accumulator cannot take fails with the layer named. */
+static void
+test_net_refusals (void)
+{
+  Net net;
+  bs_evaluator *ev;
+  bs_config *c = config4 ("fp32", "fp32", BS_ACC_FP32, BS_SCALING_NONE);
+  bs_layer_config l = BS_LAYER_CONFIG_FP32;
+  bs_eval_result r;
+  char err[256];
+
+  net_build (&net, 9);
+  ev = make_eval (&net, BS_EVAL_AUTO, 2);
+  g_snprintf (l.weight, sizeof l.weight, "int8");
+  g_snprintf (l.input, sizeof l.input, "log8");
+  l.acc = BS_ACC_ELMA;
+  l.scaling = BS_SCALING_LAYER_POW2;
+  g_assert_cmpint (bs_config_set_layer (c, 1, &l, err, sizeof err), ==, 0);
+  err[0] = '\0';
+  g_assert_cmpint (bs_evaluator_run (ev, c, &r, err, sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "layer dw"));
+  g_assert_nonnull (strstr (err, "ELMA"));
+  g_assert_null (strchr (err, '\n'));
+  bs_config_free (c);
+
+  /* several scales in one dot product */
+  c = config4 ("int8", "int8", BS_ACC_EXACT, BS_SCALING_BLOCK);
+  err[0] = '\0';
+  g_assert_cmpint (bs_evaluator_run (ev, c, &r, err, sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "layer conv"));
+  g_assert_nonnull (strstr (err, "block scaling"));
+  bs_config_free (c);
+  bs_evaluator_free (ev);
+  net_free (&net);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/engine/formats/dot-kernel/int32", test_kernel_int32);
+  g_test_add_func ("/engine/formats/dot-kernel/int32-overflow", test_kernel_int32_overflow);
+  g_test_add_func ("/engine/formats/dot-kernel/elma8", test_kernel_elma8);
+  g_test_add_func ("/engine/formats/dot-kernel/elma8-overflow-sign", test_kernel_elma8_overflow_sign);
+  g_test_add_func ("/engine/formats/dot-kernel/fp32", test_kernel_fp32);
+  g_test_add_func ("/engine/formats/dot-kernel/fp16", test_kernel_fp16);
+  g_test_add_func ("/engine/formats/dot-kernel/kulisch", test_kernel_kulisch);
+  g_test_add_func ("/engine/formats/dot-kernel/quire", test_kernel_quire);
+  g_test_add_func ("/engine/formats/dot-mixed/resolve", test_resolve);
+  g_test_add_func ("/engine/formats/dot-mixed/same-as-bs-dot", test_mixed_same_as_bs_dot);
+  g_test_add_func ("/engine/formats/dot-mixed/two-scales", test_mixed_two_scales);
+  g_test_add_func ("/engine/nn/exact/int", test_net_int);
+  g_test_add_func ("/engine/nn/exact/posit-quire", test_net_posit);
+  g_test_add_func ("/engine/nn/exact/log8-elma", test_net_elma);
+  g_test_add_func ("/engine/nn/exact/kulisch", test_net_kulisch);
+  g_test_add_func ("/engine/nn/exact/fp-sequential", test_net_fp_sequential);
+  g_test_add_func ("/engine/nn/exact/unit-recovery", test_net_unit_recovery);
+  g_test_add_func ("/engine/nn/exact/path", test_net_path);
+  g_test_add_func ("/engine/nn/exact/refusals", test_net_refusals);
+  return g_test_run ();
+}
