@@ -67,7 +67,7 @@ typedef struct {
   double target_drop;        /* greedy: top-1 may drop this many points, 1.0 */
   bs_greedy_rest greedy_rest;
   gsize budget;              /* at most this many configurations; 0 = no limit
-                              * (random and nsga2: 0 means 100) */
+                              * (random and nsga2 need one: default 100) */
   guint64 seed;              /* random, nsga2 */
   int population;            /* nsga2 */
   double crossover, mutation;
@@ -115,7 +115,14 @@ typedef struct {
   gsize n_results;           /* results the sweep holds now */
   gsize n_front;
   double seconds;
+  /* greedy: the configuration it settled on (also when stopped early: the
+   * layers fixed so far) and its top-1 and energy; NULL for the others.
+   * Owned: bs_sweep_summary_clear. */
+  char *best;
+  double best_top1, best_energy_pj;
 } BsSweepSummary;
+
+void bs_sweep_summary_clear (BsSweepSummary *summary);
 
 /* Register, begin or resume, run, store, finish.  TRUE when the run ended
  * (done, budget or cancelled: see summary->status); FALSE with an error when
@@ -133,7 +140,8 @@ void bs_sweep_run_async (BsProject *project, const bs_target *target, BsStore *s
                          const BsSweepSpec *spec, GCancellable *cancellable,
                          BsSweepProgressFunc progress, gpointer progress_data,
                          GAsyncReadyCallback callback, gpointer user_data);
-/* FALSE with BS_SWEEP_ERROR_CANCELLED when cancelled (summary still filled). */
+/* FALSE with BS_SWEEP_ERROR_CANCELLED when cancelled (summary still filled,
+ * its best moved to the caller). */
 gboolean bs_sweep_run_finish (GAsyncResult *result, BsSweepSummary *summary, GError **error);
 
 G_END_DECLS

@@ -582,7 +582,7 @@ bs_sweep_run (BsProject *project, const bs_target *target, BsStore *store,
               BsSweepSummary *summary, GError **error)
 {
   Run r = { 0 };
-  BsSweepSummary sum = { .status = "failed" };
+  BsSweepSummary sum = { .status = "failed", .best_top1 = NAN, .best_energy_pj = NAN };
   bs_search_ctx ctx;
   bs_search_result res = { 0 };
   bs_layer_config tmpl;
@@ -667,6 +667,14 @@ bs_sweep_run (BsProject *project, const bs_target *target, BsStore *store,
   sum.evaluated = r.evaluated;
   sum.from_store = r.from_store;
   sum.infeasible = r.infeasible;
+  if (res.best)
+    {
+      char *text = bs_config_to_string (res.best);
+      sum.best = g_strdup (text);
+      free (text);
+      sum.best_top1 = res.best_metrics.top1;
+      sum.best_energy_pj = res.best_metrics.energy_pj;
+    }
   {
     bs_search_progress last = {
       .done = res.n_points, .total = res.n_points,
@@ -715,10 +723,18 @@ out:
   sum.seconds = (double) (g_get_monotonic_time () - r.start_us) / 1e6;
   if (summary)
     *summary = sum;
+  else
+    bs_sweep_summary_clear (&sum);
   bs_search_result_clear (&res);
   g_clear_error (&r.error);
   g_hash_table_unref (r.known);
   return ok;
+}
+
+void
+bs_sweep_summary_clear (BsSweepSummary *summary)
+{
+  g_clear_pointer (&summary->best, g_free);
 }
 
 /* Asynchronous ------------------------------------------------------------- */
@@ -742,6 +758,7 @@ static void
 async_data_free (AsyncData *d)
 {
   bs_sweep_spec_clear (&d->spec);
+  bs_sweep_summary_clear (&d->summary);
   g_main_context_unref (d->context);
   g_mutex_clear (&d->lock);
   g_free (d->latest_config);
@@ -839,6 +856,9 @@ bs_sweep_run_finish (GAsyncResult *result, BsSweepSummary *summary, GError **err
 
   g_return_val_if_fail (g_task_get_source_tag (task) == bs_sweep_run_async, FALSE);
   if (summary)
-    *summary = d->summary;
+    {
+      *summary = d->summary;
+      d->summary.best = NULL;      /* moved */
+    }
   return g_task_propagate_boolean (task, error);
 }

@@ -80,6 +80,7 @@ measure (BsProject *p, const bs_target *t, bs_strategy s, gsize budget, const ch
     }
   out->seconds = sum.seconds;
   out->evaluated = sum.evaluated;
+  bs_sweep_summary_clear (&sum);
   return TRUE;
 }
 

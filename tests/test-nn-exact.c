@@ -213,6 +213,28 @@ test_kernel_elma8 (void)
   check_random ("log8", "log8", BS_ACC_ELMA, 8.0, 8.0, TRUE, "elma8", 14);
 }
 
+/* Every product of two log8 codes (k = 1), and every code times a pair sum
+ * (k = 2): register contents of every magnitude through the conversion. */
+static void
+test_kernel_elma8_every_product (void)
+{
+  bs_format f = fmt ("log8");
+  double *a = g_new (double, 256 * 2), *b = g_new (double, 256 * 2);
+  bs_test_rng rng = { 15 };
+
+  for (int c = 0; c < 256; c++)
+    {
+      a[2 * c] = bs_format_decode (&f, (uint32_t) c);
+      b[2 * c] = bs_format_decode (&f, (uint32_t) c);
+      a[2 * c + 1] = bs_format_decode (&f, (uint32_t) (bs_test_rng_next (&rng) % 256));
+      b[2 * c + 1] = bs_format_decode (&f, (uint32_t) (bs_test_rng_next (&rng) % 256));
+    }
+  check_kernel ("log8", "log8", BS_ACC_ELMA, 256, 256, 1, 2, 2, a, b, "elma8");
+  check_kernel ("log8", "log8", BS_ACC_ELMA, 256, 256, 2, 2, 2, a, b, "elma8");
+  g_free (a);
+  g_free (b);
+}
+
 /* The hardware keeps the sign of the first sum that leaves the 38-bit
  * register and emits ±maxpos (2^12), whatever follows. */
 static void
@@ -994,6 +1016,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/formats/dot-kernel/int32", test_kernel_int32);
   g_test_add_func ("/engine/formats/dot-kernel/int32-overflow", test_kernel_int32_overflow);
   g_test_add_func ("/engine/formats/dot-kernel/elma8", test_kernel_elma8);
+  g_test_add_func ("/engine/formats/dot-kernel/elma8-every-product",
+                   test_kernel_elma8_every_product);
   g_test_add_func ("/engine/formats/dot-kernel/elma8-overflow-sign", test_kernel_elma8_overflow_sign);
   g_test_add_func ("/engine/formats/dot-kernel/fp32", test_kernel_fp32);
   g_test_add_func ("/engine/formats/dot-kernel/fp16", test_kernel_fp16);

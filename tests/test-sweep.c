@@ -875,6 +875,13 @@ test_cancel_resume (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (s2.evaluated, ==, sref.evaluated - 4);
   got = stored_configs (fx->db, s2.sweep_id, FALSE);
   assert_same_strings (ref, got);
+  /* and greedy settles on the same configuration */
+  g_assert_nonnull (sref.best);
+  g_assert_cmpstr (s2.best, ==, sref.best);
+  g_assert_cmpfloat (s2.best_top1, ==, sref.best_top1);
+  bs_sweep_summary_clear (&sref);
+  bs_sweep_summary_clear (&s1);
+  bs_sweep_summary_clear (&s2);
   g_object_unref (c.cancel);
   bs_sweep_spec_clear (&spec);
 }

@@ -20,19 +20,6 @@ struct _BsResultPanel
 
 G_DEFINE_FINAL_TYPE (BsResultPanel, bs_result_panel, GTK_TYPE_WIDGET)
 
-enum {
-  CLOSE,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
-static void
-on_close_clicked (BsResultPanel *self)
-{
-  g_signal_emit (self, signals[CLOSE], 0);
-}
-
 static void
 add_metric (BsResultPanel *self, int row, int col, const char *name, const char *value)
 {
@@ -150,16 +137,11 @@ bs_result_panel_class_init (BsResultPanelClass *klass)
 
   object_class->dispose = bs_result_panel_dispose;
 
-  /* close: the user closed the panel. */
-  signals[CLOSE] = g_signal_new ("close", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                 NULL, NULL, NULL, G_TYPE_NONE, 0);
-
   gtk_widget_class_set_template_from_resource (widget_class, "/org/bitscape/Bitscape/bs-result-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, BsResultPanel, box);
   gtk_widget_class_bind_template_child (widget_class, BsResultPanel, title);
   gtk_widget_class_bind_template_child (widget_class, BsResultPanel, metrics);
   gtk_widget_class_bind_template_child (widget_class, BsResultPanel, layers);
-  gtk_widget_class_bind_template_callback (widget_class, on_close_clicked);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
 

@@ -143,6 +143,16 @@ print_summary (const SweepCli *c, gboolean json)
       bs_json_key (out, "results", &first); bs_json_number (out, (double) s->n_results);
       bs_json_key (out, "front", &first); bs_json_number (out, (double) s->n_front);
       bs_json_key (out, "seconds", &first); bs_json_number (out, s->seconds);
+      if (s->best)
+        {
+          gboolean f = TRUE;
+          bs_json_key (out, "best", &first);
+          g_string_append_c (out, '{');
+          bs_json_key (out, "config", &f); bs_json_string (out, s->best);
+          bs_json_key (out, "top1", &f); bs_json_number (out, s->best_top1);
+          bs_json_key (out, "energy_pj", &f); bs_json_number (out, s->best_energy_pj);
+          g_string_append_c (out, '}');
+        }
       g_string_append (out, "}\n");
       fputs (out->str, stdout);
     }
@@ -153,6 +163,9 @@ print_summary (const SweepCli *c, gboolean json)
             " on the front; %.1f s\n", s->sweep_id, s->resumed ? " (resumed)" : "", s->status,
             s->calls, s->evaluated, s->from_store, s->infeasible, s->n_results, s->n_front,
             s->seconds);
+  if (s->best && !json)
+    printf ("greedy settled on (top-1 %.2f %%, %.6g pJ): %s\n", s->best_top1,
+            s->best_energy_pj, s->best);
 }
 
 static gboolean
@@ -388,6 +401,7 @@ bs_cli_sweep (int argc, char **argv)
     }
 
 out:
+  bs_sweep_summary_clear (&c.summary);
   g_clear_error (&c.error);
   g_clear_object (&c.cancel);
   g_clear_pointer (&c.loop, g_main_loop_unref);

@@ -10,6 +10,7 @@
 #include "bs-dot-kernel.h"
 #include "bs-format-private.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 /* Defined in elma.c. */
@@ -321,7 +322,56 @@ run_int (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t
  * code 0x80) makes the output NaN, as in the reference; rows and columns
  * holding one are found first. */
 
-static inline void
+/* The output code by table.  elma.c's conversion of a register content acc
+ * depends only on its sign, the position p of the leading one of |acc|, the
+ * seven bits below it (β = 5 kept, a guard and a round bit) and whether any
+ * lower bit is set (the sticky bit); contents below 2^8 have no lower bits
+ * and are tabled whole.  Both tables are filled once by elma.c's own
+ * conversion, so they cannot disagree with it. */
+typedef struct {
+  uint8_t small[2][256];            /* [negative][|acc|], |acc| < 2^8 */
+  uint8_t big[2][38][128][2];       /* [negative][p][7 bits][sticky], p ≥ 8 */
+} e8_out_table;
+
+static e8_out_table e8_out;
+static pthread_once_t e8_out_once = PTHREAD_ONCE_INIT;
+
+static void
+e8_out_init (void)
+{
+  for (int neg = 0; neg < 2; neg++)
+    {
+      for (int64_t mag = 0; mag < 256; mag++)
+        e8_out.small[neg][mag] = (uint8_t) _bs_elma8_output (neg ? -mag : mag, false, false);
+      for (int p = 8; p < 38; p++)
+        for (int64_t b = 0; b < 128; b++)
+          for (int st = 0; st < 2; st++)
+            {
+              int64_t mag = ((int64_t) 1 << p) | (b << (p - 7)) | st;
+              e8_out.big[neg][p][b][st] = (uint8_t) _bs_elma8_output (neg ? -mag : mag, false,
+                                                                      false);
+            }
+    }
+}
+
+/* acc within the register, -2^37 ≤ acc < 2^37, no overflow. */
+static inline uint32_t
+e8_out_code (int64_t acc)
+{
+  int neg = acc < 0, p;
+  uint64_t mag = neg ? (uint64_t) 0 - (uint64_t) acc : (uint64_t) acc;
+
+  if (mag < 256)
+    return e8_out.small[neg][mag];
+  p = 63 - __builtin_clzll (mag);
+  return e8_out.big[neg][p][(mag >> (p - 7)) & 127u][(mag & ((1ull << (p - 7)) - 1u)) != 0];
+}
+
+/* Table lookups do not vectorize on the baseline ISA: GCC's emulated
+ * gathers make these loops slower (measured), so they stay scalar. */
+#define SCALAR_LOOP __attribute__ ((optimize ("no-tree-vectorize")))
+
+static inline SCALAR_LOOP void
 elma8_2x2 (const int64_t *prod, const int16_t *a0, const int16_t *a1, const int16_t *b0,
            const int16_t *b1, int64_t kk, int64_t s[4], bool out[4])
 {
@@ -350,7 +400,63 @@ elma8_2x2 (const int64_t *prod, const int16_t *a0, const int16_t *a1, const int1
   out[3] = (o11 >> 38) != 0;
 }
 
-static inline int64_t
+/* The same without watching the register, for blocks where no partial sum
+ * can leave it (see elma8_safe). */
+static inline SCALAR_LOOP void
+elma8_2x2_free (const int64_t *prod, const int16_t *a0, const int16_t *a1, const int16_t *b0,
+                const int16_t *b1, int64_t kk, int64_t s[4])
+{
+  uint64_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+
+  for (int64_t t = 0; t < kk; t++)
+    {
+      int32_t x0 = a0[t], x1 = a1[t], y0 = b0[t], y1 = b1[t];
+      s00 += (uint64_t) prod[(x0 + y0) & E8_MASK];
+      s01 += (uint64_t) prod[(x0 + y1) & E8_MASK];
+      s10 += (uint64_t) prod[(x1 + y0) & E8_MASK];
+      s11 += (uint64_t) prod[(x1 + y1) & E8_MASK];
+    }
+  s[0] = (int64_t) s00;
+  s[1] = (int64_t) s01;
+  s[2] = (int64_t) s10;
+  s[3] = (int64_t) s11;
+}
+
+/* The largest log value of a row, as its key's low bits L + 192 (zero, NaN:
+ * none, -1000). */
+static int
+elma8_row_max (const int16_t *x, int64_t kk)
+{
+  int mx = -1000;
+
+  for (int64_t t = 0; t < kk; t++)
+    {
+      int low = x[t] & 2047;
+      if (low <= 384 && low > mx)
+        mx = low;
+    }
+  return mx;
+}
+
+/* Whether kk products of values with log keys at most ka, kb keep every
+ * partial sum inside the register: a product 2^(L/16), L = (ka - 192) + (kb -
+ * 192), adds less than 2^(floor(L/16) + 1) · 2^24 register units (the
+ * increment is (2^5 + p)·2^(e-5-lsb) < 2^(e+1-lsb), lsb = -24), so kk of
+ * them stay below 2^37 when floor(L/16) + 25 + ceil(log2 kk) ≤ 37. */
+static bool
+elma8_safe (int ka, int kb, int64_t kk)
+{
+  int L = ka + kb - 384, e, kbits = 0;
+
+  if (ka < 0 || kb < 0)
+    return true;                   /* a row of zeros */
+  e = L >= 0 ? L / 16 : -((-L + 15) / 16);
+  while (((int64_t) 1 << kbits) < kk)
+    kbits++;
+  return e + 25 + kbits <= 37;
+}
+
+static inline SCALAR_LOOP int64_t
 elma8_1x1 (const int64_t *prod, const int16_t *a, const int16_t *b, int64_t kk, bool *out)
 {
   const uint64_t h = (uint64_t) E8_HALF;
@@ -367,7 +473,7 @@ elma8_1x1 (const int64_t *prod, const int16_t *a, const int16_t *b, int64_t kk, 
 
 /* The output code of one dot product whose register overflowed: the sign
  * of the first partial sum outside the register. */
-static uint32_t
+static SCALAR_LOOP uint32_t
 elma8_overflow_code (const int64_t *prod, const int16_t *a, const int16_t *b, int64_t kk)
 {
   int64_t s = 0;
@@ -398,17 +504,28 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
 {
   const int64_t *prod = k->prod;
   bool *nan_a = malloc ((size_t) (m ? m : 1)), *nan_b = malloc ((size_t) (n ? n : 1));
+  int *max_a = malloc ((size_t) (m ? m : 1) * sizeof *max_a);
+  int *max_b = malloc ((size_t) (n ? n : 1) * sizeof *max_b);
 
-  if (!nan_a || !nan_b)
+  if (!nan_a || !nan_b || !max_a || !max_b)
     {
       free (nan_a);
       free (nan_b);
+      free (max_a);
+      free (max_b);
       return _bs_fail (err, errlen, "out of memory");
     }
+  pthread_once (&e8_out_once, e8_out_init);
   for (int64_t i = 0; i < m; i++)
-    nan_a[i] = has_nan_key (a + i * lda, kk);
+    {
+      nan_a[i] = has_nan_key (a + i * lda, kk);
+      max_a[i] = elma8_row_max (a + i * lda, kk);
+    }
   for (int64_t j = 0; j < n; j++)
-    nan_b[j] = has_nan_key (b + j * ldb, kk);
+    {
+      nan_b[j] = has_nan_key (b + j * ldb, kk);
+      max_b[j] = elma8_row_max (b + j * ldb, kk);
+    }
 
   for (int64_t j0 = 0; j0 < n; j0 += NB)
     {
@@ -422,7 +539,14 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
               int64_t s[4] = { 0 };
               bool o[4] = { false };
               if (i + 1 < m && j + 1 < j1)
-                elma8_2x2 (prod, a0, a1, b0, b1, kk, s, o);
+                {
+                  int ka = max_a[i] > max_a[i + 1] ? max_a[i] : max_a[i + 1];
+                  int kb = max_b[j] > max_b[j + 1] ? max_b[j] : max_b[j + 1];
+                  if (elma8_safe (ka, kb, kk))
+                    elma8_2x2_free (prod, a0, a1, b0, b1, kk, s);
+                  else
+                    elma8_2x2 (prod, a0, a1, b0, b1, kk, s, o);
+                }
               else
                 {
                   s[0] = elma8_1x1 (prod, a0, b0, kk, &o[0]);
@@ -445,8 +569,7 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
                       out[ii * ldo + jj] = NAN;
                       continue;
                     }
-                  code = o[q] ? elma8_overflow_code (prod, ar, br, kk)
-                              : _bs_elma8_output (s[q], false, false);
+                  code = o[q] ? elma8_overflow_code (prod, ar, br, kk) : e8_out_code (s[q]);
                   out[ii * ldo + jj] = k->l8_value[code];
                 }
             }
@@ -454,6 +577,8 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
     }
   free (nan_a);
   free (nan_b);
+  free (max_a);
+  free (max_b);
   return 0;
 }
 

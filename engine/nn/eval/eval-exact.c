@@ -84,13 +84,17 @@ _bs_ev_wants_exact (const bs_evaluator *ev, const bs_config *cfg)
 
 /* Unit-scale values of fake-quantized data ----------------------------------------
  * The values of f in a form that can be searched: every distinct non-NaN value
- * sorted (formats of ≤ 8 bits), or the integer codes lo…hi times a quantum
- * (int<N>, fixed<Q>), or nothing (recompute each element). */
+ * sorted (binary, ternary and formats of ≤ 8 bits other than int/fixed), or
+ * the integer codes lo…hi times a quantum (int<N>, fixed<Q>), or nothing
+ * (each element recomputed by bs_format_round). */
 typedef struct {
   enum { VS_TABLE, VS_RANGE, VS_NONE } kind;
   double *v;
-  int64_t nv;
-  double unit;
+  int64_t nv, pow2;          /* TABLE: nv values; pow2 ≥ nv a power of two */
+  float *img;                /* TABLE: (float) (v[i] · s) for the current s, +inf past nv */
+  uint16_t *lb;              /* TABLE, inputs: per bucket, the images below it (see below) */
+  int64_t zero_k;            /* TABLE: the index whose image alone is ±0, or -1 */
+  double unit, inv;          /* RANGE: quantum; 1 / (s · quantum), for estimates */
   int64_t lo, hi;
 } value_set;
 
@@ -104,16 +108,26 @@ cmp_double (const void *a, const void *b)
 static int
 value_set_init (value_set *vs, const bs_format *f)
 {
+  bs_family fam = bs_format_family (f);
+
   memset (vs, 0, sizeof *vs);
   vs->kind = VS_NONE;
   if (!bs_format_has_codes (f) || bs_format_is_block (f))
     return 0;
-  if (f->bits <= 8)
+  if ((fam == BS_FAMILY_INT || fam == BS_FAMILY_FIXED) && f->bits >= 2)
+    {
+      vs->kind = VS_RANGE;
+      vs->unit = fam == BS_FAMILY_INT ? 1.0 : f->min_pos;
+      vs->hi = ((int64_t) 1 << (f->bits - 1)) - 1;
+      vs->lo = -vs->hi - 1;
+    }
+  else if (f->bits <= 8)
     {
       uint32_t nc = bs_format_n_codes (f);
       int64_t m = 0;
       vs->v = malloc (nc * sizeof *vs->v);
-      if (!vs->v)
+      vs->img = malloc (nc * sizeof *vs->img);
+      if (!vs->v || !vs->img)
         return -1;
       for (uint32_t c = 0; c < nc; c++)
         {
@@ -126,14 +140,11 @@ value_set_init (value_set *vs, const bs_format *f)
       for (int64_t i = 0; i < m; i++)
         if (vs->nv == 0 || vs->v[i] != vs->v[vs->nv - 1])
           vs->v[vs->nv++] = vs->v[i];
+      for (vs->pow2 = 1; vs->pow2 < vs->nv; vs->pow2 *= 2)
+        ;
+      if (vs->pow2 > (int64_t) nc)
+        return -1;             /* not reached: nv ≤ nc, a power of two */
       vs->kind = VS_TABLE;
-    }
-  else if (bs_format_family (f) == BS_FAMILY_INT || bs_format_family (f) == BS_FAMILY_FIXED)
-    {
-      vs->kind = VS_RANGE;
-      vs->unit = bs_format_family (f) == BS_FAMILY_INT ? 1.0 : f->min_pos;
-      vs->hi = ((int64_t) 1 << (f->bits - 1)) - 1;
-      vs->lo = -vs->hi - 1;
     }
   return 0;
 }
@@ -142,34 +153,94 @@ static void
 value_set_clear (value_set *vs)
 {
   free (vs->v);
+  free (vs->img);
+  free (vs->lb);
   vs->v = NULL;
+  vs->img = NULL;
+  vs->lb = NULL;
+}
+
+/* Prepare for scale s: the images of the sorted values, and which of them
+ * alone is zero. */
+static void
+value_set_scale (value_set *vs, double s)
+{
+  if (vs->kind == VS_RANGE)
+    vs->inv = 1.0 / (s * vs->unit);
+  if (vs->kind != VS_TABLE)
+    return;
+  vs->zero_k = -1;
+  for (int64_t i = 0; i < vs->pow2; i++)
+    {
+      vs->img[i] = i < vs->nv ? (float) (vs->v[i] * s) : INFINITY;
+      if (i < vs->nv && vs->v[i] == 0)
+        vs->zero_k = i;
+    }
+  if (vs->zero_k >= 0
+      && ((vs->zero_k > 0 && vs->img[vs->zero_k - 1] == 0)
+          || (vs->zero_k + 1 < vs->nv && vs->img[vs->zero_k + 1] == 0)))
+    vs->zero_k = -1;
+}
+
+/* Buckets for a faster search of the images (inputs, one scale).  A float's
+ * bits made monotone (negative: all bits flipped; else the sign bit set) are
+ * a total order that agrees with < on nonzero floats; bucket = its top 13
+ * bits (sign, exponent, 4 mantissa bits).  lb[b] counts the images whose
+ * key is below bucket b: all of them are < any nonzero x in bucket b, so the
+ * number of images < x is found by scanning on from lb[b] (over the few
+ * images inside the bucket). */
+#define LB_SHIFT 19
+#define LB_N     (1 << (32 - LB_SHIFT))
+
+static inline uint32_t
+float_key (float x)
+{
+  uint32_t u;
+  memcpy (&u, &x, sizeof u);
+  return u ^ ((u >> 31) ? 0xffffffffu : 0x80000000u);
+}
+
+static int
+value_set_buckets (value_set *vs)
+{
+  int64_t i = 0;
+
+  if (vs->kind != VS_TABLE || vs->nv > UINT16_MAX)
+    return 0;
+  if (!vs->lb && !(vs->lb = malloc (LB_N * sizeof *vs->lb)))
+    return -1;
+  for (uint32_t b = 0; b < LB_N; b++)
+    {
+      while (i < vs->nv && float_key (vs->img[i]) < (b << LB_SHIFT))
+        i++;
+      vs->lb[b] = (uint16_t) i;
+    }
+  return 0;
 }
 
 /* The value v of f with (float) (v · s) == q, if exactly one exists; else
  * round_f (raw / s).  (float) (v · s) is non-decreasing in v, so the values
- * that give q form one run: found by a lower-bound bisection, accepted when
- * the run has one element. */
+ * that give q form one run, accepted when it has one element.  TABLE: the
+ * run's start is the number of images below q (a branch-free bisection over
+ * the pow2 images, +inf padded; NaN finds nothing).  RANGE: the code nearest
+ * q / s, whose neighbours must give other floats. */
 static double
 unit_value (const value_set *vs, const bs_format *f, float q, float raw, double s)
 {
   if (vs->kind == VS_TABLE)
     {
-      int64_t lo = 0, hi = vs->nv;     /* first index whose image is ≥ q */
-      while (lo < hi)
-        {
-          int64_t mid = lo + (hi - lo) / 2;
-          if ((float) (vs->v[mid] * s) < q)
-            lo = mid + 1;
-          else
-            hi = mid;
-        }
-      if (lo < vs->nv && (float) (vs->v[lo] * s) == q
-          && (lo + 1 == vs->nv || (float) (vs->v[lo + 1] * s) != q))
-        return vs->v[lo];
+      const float *img = vs->img;
+      int64_t i = 0;
+      for (int64_t step = vs->pow2 / 2; step >= 1; step /= 2)
+        i += img[i + step - 1] < q ? step : 0;
+      i += i < vs->nv && img[i] < q;
+      if (i < vs->nv && img[i] == q && (i + 1 == vs->nv || img[i + 1] != q))
+        return vs->v[i];
     }
   else if (vs->kind == VS_RANGE)
     {
-      double c = nearbyint ((double) q / s / vs->unit);
+      /* an estimate (checked below): q · inv rounded by the 2^52 constant */
+      double c = ((double) q * vs->inv + 0x1.8p52) - 0x1.8p52;
       if (c >= (double) vs->lo && c <= (double) vs->hi
           && (float) (c * vs->unit * s) == q
           && (c == (double) vs->lo || (float) ((c - 1) * vs->unit * s) < q)
@@ -179,18 +250,29 @@ unit_value (const value_set *vs, const bs_format *f, float q, float raw, double 
   return bs_format_round (f, (double) raw / s);
 }
 
-/* u[i] for n fake-quantized elements; element i has scale s[i / per] (per
- * > 0: runs of `per` elements share a scale) or s[i % -per] (per < 0). */
+/* u[i] for n fake-quantized elements, in groups that share a scale: runs of
+ * `per` elements with scale s[i / per] (per > 0), or the elements i ≡ c
+ * (mod -per) with scale s[c] (per < 0). */
 static int
 unit_values (const bs_format *f, const float *raw, const float *q, int64_t n, const double *s,
              int64_t per, double *u, char *err, size_t errlen)
 {
   value_set vs;
+  int64_t groups = per > 0 ? (n + per - 1) / per : -per;
 
   if (value_set_init (&vs, f) < 0)
-    return fail (err, errlen, "%s", "out of memory");
-  for (int64_t i = 0; i < n; i++)
-    u[i] = unit_value (&vs, f, q[i], raw[i], per > 0 ? s[i / per] : s[i % -per]);
+    {
+      value_set_clear (&vs);
+      return fail (err, errlen, "%s", "out of memory");
+    }
+  for (int64_t g = 0; g < groups; g++)
+    {
+      int64_t first = per > 0 ? g * per : g, stride = per > 0 ? 1 : -per;
+      int64_t end = per > 0 && first + per < n ? first + per : n;
+      value_set_scale (&vs, s[g]);
+      for (int64_t i = first; i < end; i += stride)
+        u[i] = unit_value (&vs, f, q[i], raw[i], s[g]);
+    }
   value_set_clear (&vs);
   return 0;
 }
@@ -215,6 +297,125 @@ units_of (const bs_format *f, const float *raw, const float *q, int64_t n, const
       return bs_format_quantize_ref (f, u, u, (size_t) n, o, err, errlen);
     }
   return unit_values (f, raw, q, n, s, per, u, err, errlen);
+}
+
+/* The kernel operands (side 1) of a chunk's n inputs at scale s: unit values
+ * as units_of finds them, packed.  For formats searched by table, each
+ * value's operand is packed once and copied by index (unit_value's search,
+ * the elements it does not settle listed in miss and recomputed after); the
+ * rest go through a small buffer of unit values. */
+#define OPS_RUN 256
+
+#define DEFINE_TABLE_OPS(NAME, T)                                                        \
+  static void NAME (const value_set *vs, const float *q, int64_t n, const T *tab, T *ops,  \
+                    int64_t *miss)                                                       \
+  {                                                                                      \
+    for (int64_t i = 0; i < n; i++)                                                      \
+      {                                                                                  \
+        const float *img = vs->img;                                                      \
+        float x = q[i];                                                                  \
+        int64_t k;                                                                       \
+        if (x == 0 && vs->zero_k >= 0)                                                   \
+          {                                                                              \
+            ops[i] = tab[vs->zero_k];                                                    \
+            continue;                                                                    \
+          }                                                                              \
+        if (x == 0 || x != x)                                                            \
+          {                                                                              \
+            miss[(*miss)++ + 1] = i;                                                     \
+            continue;                                                                    \
+          }                                                                              \
+        k = vs->lb[float_key (x) >> LB_SHIFT];                                           \
+        while (k < vs->nv && img[k] < x)                                                 \
+          k++;                                                                           \
+        if (k < vs->nv && img[k] == x && (k + 1 == vs->nv || img[k + 1] != x)            \
+            && (k == 0 || img[k - 1] != x))                                              \
+          ops[i] = tab[k];                                                               \
+        else                                                                             \
+          miss[(*miss)++ + 1] = i;                                                       \
+      }                                                                                  \
+  }
+
+DEFINE_TABLE_OPS (table_ops_16, int16_t)
+DEFINE_TABLE_OPS (table_ops_32, float)
+DEFINE_TABLE_OPS (table_ops_64, double)
+
+static int
+input_operands (const bs_dot_kernel *kern, const bs_format *f, const float *raw, const float *q,
+                int64_t n, double s, const bs_qopts *o, char *ops, char *err, size_t errlen)
+{
+  size_t es = bs_dot_kernel_operand_size (kern);
+  value_set vs;
+  double u[OPS_RUN];
+  char *tab = NULL;
+  int64_t *miss = NULL;
+  int ret = -1;
+
+  if (strcmp (f->name, "fp32") == 0 || bs_format_is_block (f))
+    {
+      double *all = malloc ((size_t) (n ? n : 1) * sizeof *all);
+      if (!all)
+        return fail (err, errlen, "%s", "out of memory");
+      ret = units_of (f, raw, q, n, &s, n ? n : 1, o, all, err, errlen);
+      if (ret == 0)
+        ret = bs_dot_kernel_pack (kern, 1, all, (size_t) n, ops, err, errlen);
+      free (all);
+      return ret;
+    }
+  if (value_set_init (&vs, f) < 0)
+    {
+      fail (err, errlen, "%s", "out of memory");
+      goto out;
+    }
+  value_set_scale (&vs, s);
+  if (vs.kind == VS_TABLE && vs.nv <= UINT16_MAX)
+    {
+      /* miss[0] counts the elements not found, miss[1…] lists them */
+      tab = malloc ((size_t) vs.nv * es);
+      miss = malloc ((size_t) (n + 1) * sizeof *miss);
+      if (!tab || !miss)
+        {
+          fail (err, errlen, "%s", "out of memory");
+          goto out;
+        }
+      if (value_set_buckets (&vs) < 0)
+        {
+          fail (err, errlen, "%s", "out of memory");
+          goto out;
+        }
+      if (bs_dot_kernel_pack (kern, 1, vs.v, (size_t) vs.nv, tab, err, errlen) < 0)
+        goto out;
+      miss[0] = 0;
+      if (es == 2)
+        table_ops_16 (&vs, q, n, (const int16_t *) (void *) tab, (int16_t *) (void *) ops, miss);
+      else if (es == 4)
+        table_ops_32 (&vs, q, n, (const float *) (void *) tab, (float *) (void *) ops, miss);
+      else
+        table_ops_64 (&vs, q, n, (const double *) (void *) tab, (double *) (void *) ops, miss);
+      for (int64_t t = 1; t <= miss[0]; t++)
+        {
+          int64_t i = miss[t];
+          u[0] = bs_format_round (f, (double) raw[i] / s);
+          if (bs_dot_kernel_pack (kern, 1, u, 1, ops + (size_t) i * es, err, errlen) < 0)
+            goto out;
+        }
+    }
+  else
+    for (int64_t i0 = 0; i0 < n; i0 += OPS_RUN)
+      {
+        int64_t len = n - i0 < OPS_RUN ? n - i0 : OPS_RUN;
+        for (int64_t i = 0; i < len; i++)
+          u[i] = unit_value (&vs, f, q[i0 + i], raw[i0 + i], s);
+        if (bs_dot_kernel_pack (kern, 1, u, (size_t) len, ops + (size_t) i0 * es, err,
+                                errlen) < 0)
+          goto out;
+      }
+  ret = 0;
+out:
+  value_set_clear (&vs);
+  free (tab);
+  free (miss);
+  return ret;
 }
 
 /* Weights ---------------------------------------------------------------------------- */
@@ -457,7 +658,7 @@ _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs
   bs_format fw;
   bs_qopts qo = BS_QOPTS_INIT;
   char why[200];
-  double *u = NULL, zero = 0.0;
+  double zero = 0.0;
   int ret = -1;
 
   (void) count;
@@ -480,8 +681,7 @@ _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs
   c.es = bs_dot_kernel_operand_size (c.kern);
   c.w_ops = malloc ((size_t) L->w_count * c.es + 1);
   c.x_ops = malloc ((size_t) m * c.es + 1);
-  u = malloc ((size_t) m * sizeof *u + 1);
-  if (!c.w_ops || !c.x_ops || !u)
+  if (!c.w_ops || !c.x_ops)
     {
       fail (err, errlen, "out of memory for layer %s", L->info.name);
       goto out;
@@ -491,8 +691,7 @@ _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs
   qo.scale = in_scale;   /* as the evaluator quantized the input */
   if (bs_dot_kernel_pack (c.kern, 0, L->qw_unit, (size_t) L->w_count, c.w_ops, why,
                           sizeof why) < 0
-      || units_of (fin, raw, q, m, &in_scale, m > 0 ? m : 1, &qo, u, why, sizeof why) < 0
-      || bs_dot_kernel_pack (c.kern, 1, u, (size_t) m, c.x_ops, why, sizeof why) < 0
+      || input_operands (c.kern, fin, raw, q, m, in_scale, &qo, c.x_ops, why, sizeof why) < 0
       || bs_dot_kernel_pack (c.kern, 1, &zero, 1, &c.zero, why, sizeof why) < 0)
     {
       fail (err, errlen, "layer %s: %s", L->info.name, why);
@@ -505,7 +704,6 @@ _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs
     ret = gemm_layer (&c, node, x, err, errlen);
 
 out:
-  free (u);
   free (c.w_ops);
   free (c.x_ops);
   bs_dot_kernel_free (c.kern);

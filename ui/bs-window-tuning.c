@@ -1,0 +1,602 @@
+/* bs-window-tuning.c — the model a window tunes and its selected
+ * configuration: opening the model, evaluating every edit in the background
+ * (the evaluator restarts from the first changed layer), the point that moves
+ * on the plot, undo and redo, the target the energy is costed on.
+ *
+ * At most one evaluation is in flight: an edit cancels the one before.  The
+ * main thread only swaps finished results in. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "bs-config-summary.h"
+#include "bs-units.h"
+#include "bs-window-private.h"
+
+#define MAX_UNDO 200
+
+static void evaluate (BsWindow *self);
+
+/* Labels --------------------------------------------------------------------- */
+
+static void
+show_title (BsWindow *self)
+{
+  g_autofree char *canon = NULL, *label = NULL;
+
+  if (!self->config)
+    return;
+  canon = bs_config_to_string (self->config);
+  bs_config_summary (canon, &label);
+  gtk_label_set_label (self->config_title, label);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->config_title), canon);
+}
+
+static void
+show_metrics (BsWindow *self)
+{
+  BsEvaluation *ev = self->evaluation;
+  g_autofree char *top1 = NULL, *energy = NULL, *text = NULL;
+
+  if (!ev)
+    {
+      gtk_label_set_label (self->config_metrics, _("Evaluating…"));
+      return;
+    }
+  top1 = bs_units_format_accuracy (ev->metrics.top1, 2);
+  energy = bs_units_format_energy (ev->metrics.energy_pj);
+  /* TRANSLATORS: top-1 accuracy, energy per inference, target, test images, path */
+  text = g_strdup_printf (_("Top-1 %s · %s on %s · %lld images · %s"), top1, energy,
+                          ev->target ? bs_shared_target_name (ev->target) : _("no target"),
+                          (long long) ev->images, ev->path);
+  gtk_label_set_label (self->config_metrics, text);
+}
+
+static void
+show_result_panel (BsWindow *self)
+{
+  BsEvaluation *ev = self->evaluation;
+  BsStoreResult r = { 0 };
+  g_autoptr (GPtrArray) layers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+
+  if (!ev)
+    return;
+  r.canonical = ev->canonical;
+  r.m.top1 = ev->metrics.top1;
+  r.m.top5 = ev->metrics.top5;
+  r.m.energy_pj = ev->metrics.energy_pj;
+  r.m.compute_pj = ev->metrics.compute_pj;
+  r.m.memory_pj = ev->metrics.memory_pj;
+  r.m.mean_weight_bits = ev->metrics.mean_weight_bits;
+  r.m.mean_input_bits = ev->metrics.mean_input_bits;
+  r.m.weight_sparsity = ev->metrics.weight_sparsity;
+  r.m.input_sparsity = ev->metrics.input_sparsity;
+  r.m.images = ev->images;
+  for (int i = 0; i < bs_config_n_layers (ev->config); i++)
+    {
+      const bs_layer_config *lc = bs_config_layer (ev->config, i);
+      char scaling[64];
+      char **l = g_new0 (char *, 5);
+
+      bs_layer_config_scaling_text (lc, scaling, sizeof scaling);
+      l[0] = g_strdup (lc->weight);
+      l[1] = g_strdup (lc->input);
+      l[2] = g_strdup (bs_acc_name (lc->acc));
+      l[3] = g_strdup (scaling);
+      g_ptr_array_add (layers, l);
+    }
+  bs_result_panel_set_result (self->result_panel, &r, layers);
+}
+
+/* The point of the selected configuration, selected on the plot. */
+static void
+show_point (BsWindow *self)
+{
+  BsParetoChart *chart = bs_pareto_plot_get_chart (self->plot);
+  BsEvaluation *ev = self->evaluation;
+  g_autofree char *label = NULL;
+  BsPlotPoint p;
+
+  bs_plot_series_clear (self->tuning);
+  if (!ev)
+    return;
+  p = (BsPlotPoint) { ev->metrics.energy_pj, ev->metrics.top1, 0, 0, NULL };
+  p.family = bs_config_summary (ev->canonical, &label);
+  p.label = label;
+  bs_plot_series_append (self->tuning, &p, 1);
+  bs_pareto_chart_add_series (chart, self->tuning);
+  bs_pareto_chart_set_selected (chart, self->tuning, 0);
+  _bs_window_update_pareto_page (self);
+}
+
+static void
+show_energy (BsWindow *self)
+{
+  BsEvaluation *ev = self->evaluation;
+
+  if (!ev)
+    bs_energy_chart_set_empty_text (self->energy_chart, _("Evaluating…"));
+  else if (!ev->target)
+    bs_energy_chart_set_empty_text (self->energy_chart, _("Choose a target to see the energy."));
+  else if (ev->energy_error)
+    {
+      /* TRANSLATORS: the target cannot cost the configuration; %s says why */
+      g_autofree char *text = g_strdup_printf (_("No energy on this target: %s"), ev->energy_error);
+
+      bs_energy_chart_set_empty_text (self->energy_chart, text);
+    }
+  bs_energy_chart_set_data (self->energy_chart, ev && ev->energy ? bs_energy_data_new (ev->energy) : NULL);
+}
+
+static void
+show_evaluation (BsWindow *self)
+{
+  bs_layer_table_set_evaluation (self->layer_table, self->evaluation);
+  show_metrics (self);
+  show_energy (self);
+  show_point (self);
+  show_result_panel (self);
+}
+
+/* Evaluation ----------------------------------------------------------------- */
+
+static void
+set_evaluating (BsWindow *self, gboolean busy)
+{
+  gtk_spinner_set_spinning (self->eval_spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->eval_spinner), busy);
+}
+
+static void
+take_evaluation (BsWindow *self, BsEvaluation *ev)
+{
+  g_clear_pointer (&self->evaluation, bs_evaluation_unref);
+  self->evaluation = ev;
+  show_evaluation (self);
+}
+
+static void
+on_energy (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  BsEvaluation *ev = bs_session_energy_finish (BS_SESSION (source), result, &error);
+
+  _bs_window_release (self);
+  if (!ev)
+    return;   /* cancelled: a newer evaluation or target follows */
+  set_evaluating (self, FALSE);
+  take_evaluation (self, ev);
+}
+
+/* Cost the evaluated configuration on the current target. */
+static void
+recost (BsWindow *self)
+{
+  if (!self->session || !self->evaluation)
+    return;
+  g_cancellable_cancel (self->eval_cancellable);
+  g_clear_object (&self->eval_cancellable);
+  self->eval_cancellable = g_cancellable_new ();
+  set_evaluating (self, TRUE);
+  _bs_window_hold (self);
+  bs_session_energy_async (self->session, self->evaluation, self->target, self->eval_cancellable,
+                           on_energy, g_object_ref (self));
+}
+
+static void
+on_evaluated (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  BsEvaluation *ev = bs_session_evaluate_finish (BS_SESSION (source), result, &error);
+
+  _bs_window_release (self);
+  if (!ev)
+    {
+      g_autofree char *msg = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_evaluating (self, FALSE);
+      /* TRANSLATORS: %s is the evaluator's reason */
+      msg = g_strdup_printf (_("Could not evaluate this configuration: %s"), error->message);
+      gtk_label_set_label (self->config_metrics, msg);
+      bs_plot_series_clear (self->tuning);
+      _bs_window_toast (self, msg);
+      return;
+    }
+  set_evaluating (self, FALSE);
+  take_evaluation (self, ev);
+  if (ev->target != self->target)
+    recost (self);   /* the target changed while it ran */
+}
+
+static void
+evaluate (BsWindow *self)
+{
+  g_cancellable_cancel (self->eval_cancellable);
+  g_clear_object (&self->eval_cancellable);
+  g_clear_pointer (&self->evaluation, bs_evaluation_unref);
+  if (!self->session || !bs_session_get_project (self->session) || !self->config)
+    return;
+  self->eval_cancellable = g_cancellable_new ();
+  set_evaluating (self, TRUE);
+  _bs_window_hold (self);
+  bs_session_evaluate_async (self->session, self->config, self->target, self->eval_cancellable,
+                             on_evaluated, g_object_ref (self));
+}
+
+/* Make config (copied) the selected configuration and evaluate it.  record:
+ * the one it replaces goes on the undo stack (and redo is cleared). */
+void
+_bs_window_set_config (BsWindow *self, const bs_config *config, gboolean record)
+{
+  if (record && self->config)
+    {
+      g_ptr_array_add (self->undo, bs_config_to_string (self->config));
+      if (self->undo->len > MAX_UNDO)
+        g_ptr_array_remove_index (self->undo, 0);
+      g_ptr_array_set_size (self->redo, 0);
+    }
+  g_clear_pointer (&self->config, bs_config_free);
+  self->config = bs_config_copy (config);
+  bs_layer_table_set_config (self->layer_table, config);
+  evaluate (self);
+  show_title (self);
+  show_evaluation (self);
+  gtk_revealer_set_reveal_child (self->details_revealer, TRUE);
+  _bs_window_update_actions (self);
+}
+
+/* Select a configuration by its canonical text, as measured for model (a
+ * model name; NULL: any).  FALSE (and a message) when it does not fit the
+ * open model. */
+gboolean
+_bs_window_select_canonical (BsWindow *self, const char *canonical, const char *model)
+{
+  BsProject *p = self->session ? bs_session_get_project (self->session) : NULL;
+  char err[256];
+  bs_config *cfg;
+
+  if (!p)
+    return FALSE;
+  if (model && g_strcmp0 (model, bs_project_model_name (p)) != 0)
+    {
+      /* TRANSLATORS: a point of another model's sweep was chosen */
+      g_autofree char *msg = g_strdup_printf (_("This point was measured on model “%s”; open that "
+                                                "model to tune it"), model);
+
+      _bs_window_toast (self, msg);
+      return FALSE;
+    }
+  cfg = bs_config_parse (canonical, err, sizeof err);
+  if (!cfg || bs_config_n_layers (cfg) != bs_project_n_layers (p))
+    {
+      g_autofree char *msg = g_strdup_printf (_("This configuration does not fit “%s”: %s"),
+                                              bs_project_model_name (p),
+                                              cfg ? _("other layer count") : err);
+
+      _bs_window_toast (self, msg);
+      bs_config_free (cfg);
+      return FALSE;
+    }
+  _bs_window_set_config (self, cfg, TRUE);
+  bs_config_free (cfg);
+  return TRUE;
+}
+
+/* Undo and redo -------------------------------------------------------------- */
+
+static void
+step (BsWindow *self, GPtrArray *from, GPtrArray *to)
+{
+  g_autofree char *canon = NULL;
+  char err[256];
+  bs_config *cfg;
+
+  if (from->len == 0 || !self->config)
+    return;
+  canon = g_ptr_array_steal_index (from, from->len - 1);
+  cfg = bs_config_parse (canon, err, sizeof err);
+  if (!cfg)
+    return;
+  g_ptr_array_add (to, bs_config_to_string (self->config));
+  _bs_window_set_config (self, cfg, FALSE);
+  bs_config_free (cfg);
+}
+
+void
+_bs_window_undo (BsWindow *self)
+{
+  step (self, self->undo, self->redo);
+}
+
+void
+_bs_window_redo (BsWindow *self)
+{
+  step (self, self->redo, self->undo);
+}
+
+/* Edits ---------------------------------------------------------------------- */
+
+/* A layer's choice changed in the table: the edited configuration becomes
+ * the selected one.  A layer leaving fp32 gets per-layer power-of-two
+ * scaling (what sweeps use); a layer back at fp32 × fp32 drops its scaling. */
+static void
+on_layer_edited (BsLayerTable *table, guint layer, int field, const char *value, BsWindow *self)
+{
+  g_autoptr (GError) error = NULL;
+  bs_layer_config lc;
+  bs_config *cfg;
+  char err[256];
+
+  if (!self->config || (int) layer >= bs_config_n_layers (self->config))
+    return;
+  lc = *bs_config_layer (self->config, (int) layer);
+  if (field == BS_LAYER_FIELD_WEIGHT)
+    g_strlcpy (lc.weight, value, sizeof lc.weight);
+  else if (field == BS_LAYER_FIELD_INPUT)
+    g_strlcpy (lc.input, value, sizeof lc.input);
+  else if (bs_acc_parse (value, &lc.acc) < 0)
+    return;
+  if (g_str_equal (lc.weight, "fp32") && g_str_equal (lc.input, "fp32"))
+    lc.scaling = BS_SCALING_NONE;
+  else if (lc.scaling == BS_SCALING_NONE)
+    lc.scaling = BS_SCALING_LAYER_POW2;
+  cfg = bs_config_copy (self->config);
+  if (bs_config_set_layer (cfg, (int) layer, &lc, err, sizeof err) < 0)
+    {
+      _bs_window_toast (self, err);
+      bs_layer_table_set_config (self->layer_table, self->config);   /* back to what it was */
+    }
+  else
+    _bs_window_set_config (self, cfg, TRUE);
+  bs_config_free (cfg);
+}
+
+/* Targets -------------------------------------------------------------------- */
+
+const char *
+_bs_window_target_name (BsWindow *self)
+{
+  return self->target ? bs_shared_target_name (self->target) : NULL;
+}
+
+static void
+on_target_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  BsSharedTarget *t = bs_target_load_finish (result, &error);
+
+  _bs_window_release (self);
+  if (!t)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          /* TRANSLATORS: %s is "FILE:LINE: problem" */
+          g_autofree char *msg = g_strdup_printf (_("Could not load the target: %s"), error->message);
+
+          _bs_window_toast (self, msg);
+        }
+      return;
+    }
+  g_clear_pointer (&self->target, bs_shared_target_unref);
+  self->target = t;
+  if (self->evaluation)
+    recost (self);
+}
+
+static guint
+target_position (BsWindow *self, const char *name)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->targets));
+
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (gtk_string_list_get_string (self->targets, i), name) == 0)
+      return i;
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static void on_target_selected (GtkDropDown *drop, GParamSpec *pspec, BsWindow *self);
+
+static void
+show_target_choice (BsWindow *self, const char *name)
+{
+  guint pos = target_position (self, name);
+
+  if (pos == GTK_INVALID_LIST_POSITION && name && *name)
+    {
+      gtk_string_list_append (self->targets, name);
+      pos = target_position (self, name);
+    }
+  g_signal_handlers_block_by_func (self->target_drop, on_target_selected, self);
+  gtk_drop_down_set_selected (self->target_drop, pos);
+  g_signal_handlers_unblock_by_func (self->target_drop, on_target_selected, self);
+}
+
+/* The "default-target" setting changed (here, in the preferences, or at
+ * start): load that target. */
+static void
+on_default_target (BsWindow *self)
+{
+  g_autofree char *name = g_settings_get_string (self->settings, "default-target");
+
+  show_target_choice (self, name);
+  g_cancellable_cancel (self->target_cancellable);
+  g_clear_object (&self->target_cancellable);
+  if (!name || !*name)
+    {
+      g_clear_pointer (&self->target, bs_shared_target_unref);
+      recost (self);
+      return;
+    }
+  self->target_cancellable = g_cancellable_new ();
+  _bs_window_hold (self);
+  bs_target_load_async (name, self->target_cancellable, on_target_loaded, g_object_ref (self));
+}
+
+static void
+on_target_selected (GtkDropDown *drop, GParamSpec *pspec, BsWindow *self)
+{
+  GtkStringObject *item = gtk_drop_down_get_selected_item (drop);
+
+  if (item)
+    g_settings_set_string (self->settings, "default-target", gtk_string_object_get_string (item));
+}
+
+static void
+on_target_names (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsWindow) self = data;
+  g_auto (GStrv) names = bs_target_names_finish (result, NULL);
+  g_autofree char *current = NULL;
+
+  if (!names || g_cancellable_is_cancelled (self->cancellable))
+    return;
+  for (guint i = 0; names[i]; i++)
+    if (target_position (self, names[i]) == GTK_INVALID_LIST_POSITION)
+      gtk_string_list_append (self->targets, names[i]);
+  current = g_settings_get_string (self->settings, "default-target");
+  show_target_choice (self, current);
+}
+
+/* Opening a model ------------------------------------------------------------- */
+
+static void
+on_session_opened (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  BsSession *session = BS_SESSION (source);
+  BsProject *p;
+  bs_config *fp32;
+
+  _bs_window_release (self);
+  if (!bs_session_open_finish (session, result, &error))
+    {
+      g_autofree char *msg = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || session != self->session)
+        return;
+      set_evaluating (self, FALSE);
+      gtk_label_set_label (self->config_title, _("Could Not Open the Model"));
+      /* TRANSLATORS: the model's file, then the problem */
+      msg = g_strdup_printf (_("%s: %s"), bs_session_get_model (session), error->message);
+      gtk_label_set_label (self->config_metrics, msg);
+      gtk_revealer_set_reveal_child (self->details_revealer, TRUE);
+      _bs_window_toast (self, msg);
+      return;
+    }
+  if (session != self->session)
+    return;
+  p = bs_session_get_project (session);
+  bs_layer_table_set_project (self->layer_table, p);
+  g_ptr_array_set_size (self->undo, 0);
+  g_ptr_array_set_size (self->redo, 0);
+  fp32 = bs_project_uniform_config (p, "fp32", "fp32", "fp32", "none", NULL);
+  _bs_window_set_config (self, fp32, FALSE);
+  bs_config_free (fp32);
+  if (self->start_sweeps)
+    _bs_window_start_first_sweeps (self);
+}
+
+static void
+show_session_rows (BsWindow *self, const char *model, const char *dataset)
+{
+  g_autofree char *base = g_path_get_basename (model);
+  g_autofree char *dbase = g_strcmp0 (dataset, "fashion-mnist") == 0
+                           ? g_strdup (_("Fashion-MNIST")) : g_path_get_basename (dataset);
+
+  adw_action_row_set_subtitle (self->model_row, base);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->model_row), model);
+  adw_action_row_set_subtitle (self->dataset_row, dbase);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->dataset_row), dataset);
+}
+
+/* Open model (an ONNX file) on dataset ("fashion-mnist", a directory of idx
+ * files or npy files, as bs_project_open takes it; NULL: Fashion-MNIST) and
+ * select its fp32 configuration.  The previous model's work is cancelled.
+ * Errors show in the window, naming the file and the problem. */
+void
+bs_window_open_model (BsWindow *self, const char *model, const char *dataset)
+{
+  BsProjectOptions o = BS_PROJECT_OPTIONS_INIT;
+
+  g_return_if_fail (BS_IS_WINDOW (self));
+  g_return_if_fail (model != NULL);
+
+  if (!dataset || !*dataset)
+    dataset = "fashion-mnist";
+  g_cancellable_cancel (self->session_cancellable);
+  g_cancellable_cancel (self->eval_cancellable);
+  g_clear_object (&self->session_cancellable);
+  self->session_cancellable = g_cancellable_new ();
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->config, bs_config_free);
+  g_clear_pointer (&self->evaluation, bs_evaluation_unref);
+  bs_plot_series_clear (self->tuning);
+  bs_layer_table_set_project (self->layer_table, NULL);
+  bs_layer_table_set_config (self->layer_table, NULL);
+
+  o.threads = g_settings_get_int (self->settings, "threads");
+  self->session = bs_session_new (model, dataset, &o);
+  show_session_rows (self, model, dataset);
+  gtk_label_set_label (self->config_title, _("Opening the model…"));
+  gtk_label_set_label (self->config_metrics, model);
+  set_evaluating (self, TRUE);
+  gtk_revealer_set_reveal_child (self->details_revealer, TRUE);
+  _bs_window_hold (self);
+  bs_session_open_async (self->session, self->session_cancellable, on_session_opened,
+                         g_object_ref (self));
+  _bs_window_update_actions (self);
+}
+
+/* Lifetime ------------------------------------------------------------------ */
+
+void
+_bs_window_tuning_init (BsWindow *self)
+{
+  self->undo = g_ptr_array_new_with_free_func (free);
+  self->redo = g_ptr_array_new_with_free_func (free);
+  /* TRANSLATORS: the series of the configuration being tuned */
+  self->tuning = bs_plot_series_new (_("Selected configuration"));
+  bs_plot_series_set_key (self->tuning, -1);
+  self->targets = gtk_string_list_new (NULL);
+  self->session_cancellable = g_cancellable_new ();
+  gtk_drop_down_set_model (self->target_drop, G_LIST_MODEL (self->targets));
+  g_signal_connect (self->target_drop, "notify::selected", G_CALLBACK (on_target_selected), self);
+  g_signal_connect (self->layer_table, "layer-edited", G_CALLBACK (on_layer_edited), self);
+  bs_target_names_async (self->cancellable, on_target_names, g_object_ref (self));
+}
+
+/* After the settings are known. */
+void
+_bs_window_tuning_settings (BsWindow *self)
+{
+  g_signal_connect_object (self->settings, "changed::default-target",
+                           G_CALLBACK (on_default_target), self, G_CONNECT_SWAPPED);
+  on_default_target (self);
+}
+
+void
+_bs_window_tuning_dispose (BsWindow *self)
+{
+  g_cancellable_cancel (self->session_cancellable);
+  g_cancellable_cancel (self->eval_cancellable);
+  g_cancellable_cancel (self->target_cancellable);
+  g_clear_object (&self->session_cancellable);
+  g_clear_object (&self->eval_cancellable);
+  g_clear_object (&self->target_cancellable);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->config, bs_config_free);
+  g_clear_pointer (&self->evaluation, bs_evaluation_unref);
+  g_clear_pointer (&self->undo, g_ptr_array_unref);
+  g_clear_pointer (&self->redo, g_ptr_array_unref);
+  g_clear_object (&self->tuning);
+  g_clear_object (&self->targets);
+  g_clear_pointer (&self->target, bs_shared_target_unref);
+}
