@@ -238,10 +238,10 @@ bs_project_uniform_config (BsProject *p, const char *weights, const char *activa
       bs_config_free (cfg);
       return NULL;
     }
-  /* a quantized layer defaults to per-layer power-of-two scaling (dynamic
-   * fixed point); fp32 stays unscaled */
+  /* a quantized layer defaults to its formats' natural scaling; fp32 stays
+   * unscaled */
   lc.scaling = strcmp (lc.weight, "fp32") == 0 && strcmp (lc.input, "fp32") == 0
-               ? BS_SCALING_NONE : BS_SCALING_LAYER_POW2;
+               ? BS_SCALING_NONE : BS_SCALING_AUTO;
   if (scaling)
     {
       g_autofree char *text = g_strdup_printf ("v1;L0:w=fp32,a=fp32,acc=fp32,s=%s", scaling);
@@ -249,7 +249,7 @@ bs_project_uniform_config (BsProject *p, const char *weights, const char *activa
       if (!probe)
         {
           g_set_error (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_CONFIG,
-                       "unknown scaling '%s' (none, pow2, layer-pow2, channel, block, block<N>, "
+                       "unknown scaling '%s' (auto, none, pow2, layer-pow2, channel, block, block<N>, "
                        "maxabs, pct<P>)", scaling);
           bs_config_free (cfg);
           return NULL;

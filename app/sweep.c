@@ -31,7 +31,7 @@ bs_sweep_spec_init (BsSweepSpec *spec, bs_strategy strategy)
                               ",", -1);
   spec->tensors = BS_TENSORS_TIED;
   spec->acc = g_strdup ("fp32");
-  spec->scaling = g_strdup ("layer-pow2");
+  spec->scaling = g_strdup ("auto");
   spec->target_drop = defaults.max_drop;
   spec->greedy_rest = defaults.greedy_rest;
   spec->budget = strategy == BS_STRATEGY_RANDOM || strategy == BS_STRATEGY_NSGA2 ? 100 : 0;
@@ -124,7 +124,7 @@ spec_template (const BsSweepSpec *spec, bs_layer_config *out, GError **error)
                      spec->acc ? spec->acc : "");
       else
         g_set_error (error, BS_SWEEP_ERROR, BS_SWEEP_ERROR_SPEC,
-                     "unknown scaling '%s' (none, pow2, layer-pow2, channel, block, block<N>, "
+                     "unknown scaling '%s' (auto, none, pow2, layer-pow2, channel, block, block<N>, "
                      "maxabs, pct<P>)", spec->scaling ? spec->scaling : "");
       return FALSE;
     }

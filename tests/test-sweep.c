@@ -437,7 +437,7 @@ test_spec_text (Fixture *fx, gconstpointer data)
   ta = bs_sweep_spec_to_string (&a);
   tb = bs_sweep_spec_to_string (&b);
   g_assert_cmpstr (ta, ==, tb);
-  g_assert_cmpstr (ta, ==, "v1;strategy=grid;formats=fixed8,int4;acc=fp32;scaling=layer-pow2;"
+  g_assert_cmpstr (ta, ==, "v1;strategy=grid;formats=fixed8,int4;acc=fp32;scaling=auto;"
                            "tensors=tied;budget=0");
   b.tensors = BS_TENSORS_SEPARATE;
   tc = bs_sweep_spec_to_string (&b);

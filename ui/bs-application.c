@@ -12,6 +12,9 @@ struct _BsApplication
 {
   AdwApplication parent_instance;
   GSettings *settings;
+  char *model;                 /* command-line overrides, or NULL */
+  char *dataset;
+  gboolean no_sweep;
 };
 
 G_DEFINE_FINAL_TYPE (BsApplication, bs_application, ADW_TYPE_APPLICATION)
@@ -47,6 +50,7 @@ bs_application_open (GApplication *app, GFile **files, int n_files, const char *
 
       if (path)
         bs_window_open_path (win, path);
+      bs_window_open_start_model (win);
       gtk_window_present (GTK_WINDOW (win));
     }
 }
@@ -118,6 +122,10 @@ bs_application_startup (GApplication *app)
     { "win.reload", { "F5", "<Control>r", NULL } },
     { "win.show-pareto", { "<Alt>1", NULL } },
     { "win.show-formats", { "<Alt>2", NULL } },
+    { "win.undo", { "<Control>z", NULL } },
+    { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
+    { "win.new-sweep", { "<Control>n", NULL } },
+    { "win.open-model", { "<Control><Shift>o", NULL } },
     { "win.show-help-overlay", { "<Control>question", "F1", NULL } },
     { "window.close", { "<Control>w", NULL } },
   };
@@ -129,12 +137,33 @@ bs_application_startup (GApplication *app)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
 }
 
+/* --model, --dataset, --no-sweep: for the windows this process opens. */
+static int
+bs_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  BsApplication *self = BS_APPLICATION (app);
+  g_autofree char *model = NULL;
+
+  if (g_variant_dict_lookup (options, "model", "^ay", &model))
+    {
+      g_autoptr (GFile) file = g_file_new_for_commandline_arg (model);
+
+      g_free (self->model);
+      self->model = g_file_get_path (file);
+    }
+  g_variant_dict_lookup (options, "dataset", "s", &self->dataset);
+  self->no_sweep = g_variant_dict_contains (options, "no-sweep");
+  return -1;
+}
+
 static void
 bs_application_dispose (GObject *object)
 {
   BsApplication *self = BS_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->model, g_free);
+  g_clear_pointer (&self->dataset, g_free);
   G_OBJECT_CLASS (bs_application_parent_class)->dispose (object);
 }
 
@@ -148,12 +177,22 @@ bs_application_class_init (BsApplicationClass *klass)
   app_class->activate = bs_application_activate;
   app_class->open = bs_application_open;
   app_class->startup = bs_application_startup;
+  app_class->handle_local_options = bs_application_handle_local_options;
 }
 
 static void
 bs_application_init (BsApplication *self)
 {
+  const GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, NULL, N_("ONNX model to open (instead of the last one)"), N_("MODEL.onnx") },
+    { "dataset", 'd', 0, G_OPTION_ARG_STRING, NULL, N_("Dataset: fashion-mnist, a directory of idx files, or IMAGES.npy,LABELS.npy,TRAIN_IMAGES.npy,TRAIN_LABELS.npy"), N_("DATASET") },
+    { "no-sweep", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Do not start the first sweeps on the model"), NULL },
+    { NULL },
+  };
+
   self->settings = g_settings_new (BS_APPLICATION_ID);
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[PROJECT…]"));
 }
 
 BsApplication *
@@ -171,4 +210,27 @@ bs_application_get_settings (BsApplication *self)
 {
   g_return_val_if_fail (BS_IS_APPLICATION (self), NULL);
   return self->settings;
+}
+
+/* The --model of the command line, as an absolute path, or NULL. */
+const char *
+bs_application_get_model (BsApplication *self)
+{
+  g_return_val_if_fail (BS_IS_APPLICATION (self), NULL);
+  return self->model;
+}
+
+const char *
+bs_application_get_dataset (BsApplication *self)
+{
+  g_return_val_if_fail (BS_IS_APPLICATION (self), NULL);
+  return self->dataset;
+}
+
+/* FALSE when the command line said --no-sweep. */
+gboolean
+bs_application_get_start_sweeps (BsApplication *self)
+{
+  g_return_val_if_fail (BS_IS_APPLICATION (self), TRUE);
+  return !self->no_sweep;
 }

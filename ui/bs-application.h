@@ -12,5 +12,8 @@ G_DECLARE_FINAL_TYPE (BsApplication, bs_application, BS, APPLICATION, AdwApplica
 
 BsApplication *bs_application_new          (void);
 GSettings     *bs_application_get_settings (BsApplication *self);
+const char    *bs_application_get_model    (BsApplication *self);
+const char    *bs_application_get_dataset  (BsApplication *self);
+gboolean       bs_application_get_start_sweeps (BsApplication *self);
 
 G_END_DECLS

@@ -16,6 +16,13 @@
 #define PAD 12.0
 #define SWATCH 10.0
 
+static void
+unref_nullable (gpointer object)
+{
+  if (object)
+    g_object_unref (object);
+}
+
 void
 _bs_energy_layout_clear (BsEnergyLayout *l)
 {
@@ -148,8 +155,8 @@ _bs_energy_layout (BsEnergyLayout *l, const BsEnergyData *data, const char *empt
   l->slot = l->aw / n;
   l->bar_w = MIN (l->slot * 0.62, 96);
 
-  l->names = g_ptr_array_new_with_free_func (g_object_unref);
-  l->totals = g_ptr_array_new_with_free_func (g_object_unref);
+  l->names = g_ptr_array_new_with_free_func (unref_nullable);   /* NULL: not shown */
+  l->totals = g_ptr_array_new_with_free_func (unref_nullable);
   for (guint i = 0; i < n; i++)
     {
       const BsEnergyBar *b = g_ptr_array_index (data->bars, i);

@@ -367,6 +367,7 @@ choice_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer colu
   GtkWidget *drop = gtk_list_item_get_child (item);
 
   g_object_set_data (G_OBJECT (drop), "bs-row", row);
+  g_object_set_data (G_OBJECT (drop), "bs-layer", GUINT_TO_POINTER (row->index + 1));
   choice_update (row, GTK_DROP_DOWN (drop));
   g_signal_connect_object (row, "changed", G_CALLBACK (choice_update), drop, 0);
 }
@@ -376,6 +377,7 @@ choice_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer co
 {
   cell_unbind (factory, item, column);
   g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), "bs-row", NULL);
+  g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), "bs-layer", NULL);
 }
 
 static void

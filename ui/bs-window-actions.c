@@ -69,6 +69,95 @@ reload_action (GtkWidget *widget, const char *name, GVariant *param)
     bs_window_open_path (self, path);
 }
 
+/* Models and datasets -------------------------------------------------------- */
+
+static void
+on_model_response (GtkNativeDialog *dialog, int response, BsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      const char *dataset = self->session ? bs_session_get_dataset (self->session) : NULL;
+
+      if (path)
+        {
+          g_settings_set_string (self->settings, "model", path);
+          bs_window_open_model (self, path, dataset);
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+open_model_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  BsWindow *self = BS_WINDOW (widget);
+  static const char *const onnx[] = { "*.onnx", NULL };
+  static const char *const all[] = { "*", NULL };
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Open Model"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (dialog), _("ONNX models"), onnx);
+  add_filter (GTK_FILE_CHOOSER (dialog), _("All files"), all);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_model_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* A directory of the four idx files of the MNIST layout. */
+static void
+on_dataset_response (GtkNativeDialog *dialog, int response, BsWindow *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT && self->session)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autofree char *model = g_strdup (bs_session_get_model (self->session));
+
+      if (path)
+        {
+          g_settings_set_string (self->settings, "dataset", path);
+          bs_window_open_model (self, model, path);
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+open_dataset_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  BsWindow *self = BS_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Open Dataset (a folder of idx files)"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"),
+                                        _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_dataset_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* Tuning and sweeps ----------------------------------------------------------- */
+
+static void
+tuning_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  BsWindow *self = BS_WINDOW (widget);
+
+  if (g_str_equal (name, "win.undo"))
+    _bs_window_undo (self);
+  else if (g_str_equal (name, "win.redo"))
+    _bs_window_redo (self);
+  else if (g_str_equal (name, "win.new-sweep"))
+    _bs_window_new_sweep_dialog (self);
+  else if (g_str_equal (name, "win.cancel-sweep"))
+    _bs_window_cancel_sweep (self);
+}
+
 /* Recent projects ------------------------------------------------------------ */
 
 static void
@@ -251,11 +340,22 @@ _bs_window_update_actions (BsWindow *self)
   GtkWidget *widget = GTK_WIDGET (self);
   gboolean has_plot = bs_pareto_chart_get_n_series (bs_pareto_plot_get_chart (self->plot)) > 0;
   gboolean formats = showing_formats (self);
+  gboolean model_open = self->session && bs_session_get_project (self->session);
+  gboolean has_sweeps = self->series && g_hash_table_size (self->series) > 0;
 
   gtk_widget_action_set_enabled (widget, "win.reload", self->path != NULL);
   gtk_widget_action_set_enabled (widget, "win.export",
                                  formats ? bs_format_compare_get_n_formats (self->compare) > 0 : has_plot);
   gtk_widget_action_set_enabled (widget, "win.reset-view", !formats && has_plot);
+  gtk_widget_action_set_enabled (widget, "win.undo", self->undo && self->undo->len > 0);
+  gtk_widget_action_set_enabled (widget, "win.redo", self->redo && self->redo->len > 0);
+  gtk_widget_action_set_enabled (widget, "win.new-sweep", model_open && self->path != NULL);
+  gtk_widget_action_set_enabled (widget, "win.cancel-sweep", self->sweep != NULL);
+  gtk_widget_action_set_enabled (widget, "win.open-dataset", self->session != NULL);
+  gtk_widget_action_set_enabled (widget, "win.export-config", model_open && self->config != NULL);
+  gtk_widget_action_set_enabled (widget, "win.import-config", model_open);
+  gtk_widget_action_set_enabled (widget, "win.export-front", self->path != NULL && has_sweeps);
+  gtk_widget_action_set_enabled (widget, "win.export-csv", self->path != NULL && has_sweeps);
 }
 
 static void
@@ -277,6 +377,12 @@ _bs_window_class_actions_init (BsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-pareto", NULL, show_page_action);
   gtk_widget_class_install_action (widget_class, "win.show-formats", NULL, show_page_action);
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
+  gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
+  gtk_widget_class_install_action (widget_class, "win.open-dataset", NULL, open_dataset_action);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, tuning_action);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, tuning_action);
+  gtk_widget_class_install_action (widget_class, "win.new-sweep", NULL, tuning_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-sweep", NULL, tuning_action);
 }
 
 /* After the settings are known. */

@@ -8,6 +8,7 @@
 #include "bs-reader.h"
 #include "bs-result-panel.h"
 #include "bs-session.h"
+#include "bs-sweep-dialog.h"
 #include "bs-window.h"
 
 G_BEGIN_DECLS
@@ -87,6 +88,9 @@ void  _bs_window_release            (BsWindow      *self);
 void  _bs_window_update_pareto_page (BsWindow      *self);
 void  _bs_window_reload_sweeps      (BsWindow      *self,
                                      gint64         reload_id);
+void  _bs_window_update_sweep_row    (BsWindow      *self,
+                                     gint64         sweep_id,
+                                     gint64         n_results);
 BsPlotSeries *_bs_window_ensure_series (BsWindow   *self,
                                         const BsStoreSweep *sweep);
 
@@ -108,6 +112,8 @@ const char *_bs_window_target_name  (BsWindow      *self);
 void  _bs_window_sweep_init         (BsWindow      *self);
 void  _bs_window_sweep_dispose      (BsWindow      *self);
 void  _bs_window_start_first_sweeps (BsWindow      *self);
+void  _bs_window_queue_sweep        (BsWindow      *self,
+                                     const BsSweepRequest *request);
 void  _bs_window_new_sweep_dialog   (BsWindow      *self);
 void  _bs_window_cancel_sweep       (BsWindow      *self);
 const char *_bs_window_streamed_canonical (BsWindow *self,

@@ -166,7 +166,7 @@ show_progress (BsWindow *self, BsSweepRun *run, const BsSweepProgress *p)
     images = g_strdup_printf (_("first %lld images"), (long long) run->request->limit);
   else
     images = g_strdup (_("all images"));
-  label = g_strdup_printf ("%s · %s · %s", title, run->request->target, images);
+  label = g_strdup_printf ("%s · %s", title, images);
   gtk_label_set_label (self->sweep_label, label);
   if (!p)
     {
@@ -213,6 +213,8 @@ on_progress (const BsSweepProgress *p, gpointer data)
   if (run->sweep_id == 0 && p->sweep_id > 0)
     adopt_sweep (self, run, p->sweep_id);
   show_progress (self, run, p);
+  if (run->series)
+    _bs_window_update_sweep_row (self, run->sweep_id, (gint64) p->done);
   if (!run->series || !p->last_config || !isfinite (p->last_top1) ||
       g_hash_table_contains (run->seen, p->last_config))
     return;
@@ -388,10 +390,11 @@ _bs_window_start_first_sweeps (BsWindow *self)
     }
 }
 
-static void
-on_dialog_start (BsSweepDialog *dialog, BsSweepRequest *r, BsWindow *self)
+/* Queue a sweep the dialog asked for (request copied). */
+void
+_bs_window_queue_sweep (BsWindow *self, const BsSweepRequest *request)
 {
-  queue_sweep (self, bs_sweep_request_copy (r));
+  queue_sweep (self, bs_sweep_request_copy (request));
 }
 
 void
@@ -400,7 +403,8 @@ _bs_window_new_sweep_dialog (BsWindow *self)
   BsSweepDialog *dialog = bs_sweep_dialog_new (GTK_WINDOW (self), G_LIST_MODEL (self->targets),
                                                _bs_window_target_name (self));
 
-  g_signal_connect_object (dialog, "start", G_CALLBACK (on_dialog_start), self, 0);
+  g_signal_connect_object (dialog, "start", G_CALLBACK (_bs_window_queue_sweep), self,
+                           G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 

@@ -38,20 +38,24 @@ static void
 show_metrics (BsWindow *self)
 {
   BsEvaluation *ev = self->evaluation;
-  g_autofree char *top1 = NULL, *energy = NULL, *text = NULL;
+  g_autofree char *top1 = NULL, *energy = NULL, *text = NULL, *tip = NULL;
 
   if (!ev)
     {
       gtk_label_set_label (self->config_metrics, _("Evaluating…"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->config_metrics), NULL);
       return;
     }
   top1 = bs_units_format_accuracy (ev->metrics.top1, 2);
   energy = bs_units_format_energy (ev->metrics.energy_pj);
-  /* TRANSLATORS: top-1 accuracy, energy per inference, target, test images, path */
-  text = g_strdup_printf (_("Top-1 %s · %s on %s · %lld images · %s"), top1, energy,
-                          ev->target ? bs_shared_target_name (ev->target) : _("no target"),
-                          (long long) ev->images, ev->path);
+  /* TRANSLATORS: top-1 accuracy, energy per inference, test images */
+  text = g_strdup_printf (_("Top-1 %s · %s · %lld images"), top1, energy, (long long) ev->images);
+  /* TRANSLATORS: the same with the target and the evaluation path (fake-quant or exact) */
+  tip = g_strdup_printf (_("Top-1 %s, %s per inference on %s, %lld test images, %s"), top1, energy,
+                         ev->target ? bs_shared_target_name (ev->target) : _("no target"),
+                         (long long) ev->images, ev->path);
   gtk_label_set_label (self->config_metrics, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->config_metrics), tip);
 }
 
 static void

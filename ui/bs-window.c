@@ -61,10 +61,32 @@ status_text (const char *status)
   return status;
 }
 
-static void
-update_pareto_page (BsWindow *self)
+/* Keep the application running while work that must finish cleanly (a
+ * sweep recording its end, an evaluation) is in flight, also after the
+ * window closes. */
+void
+_bs_window_hold (BsWindow *self)
 {
-  const char *page = g_hash_table_size (self->series) > 0 ? "plot" : "none";
+  GApplication *app = g_application_get_default ();
+
+  if (app)
+    g_application_hold (app);
+}
+
+void
+_bs_window_release (BsWindow *self)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (app)
+    g_application_release (app);
+}
+
+void
+_bs_window_update_pareto_page (BsWindow *self)
+{
+  guint n = bs_pareto_chart_get_n_series (bs_pareto_plot_get_chart (self->plot));
+  const char *page = n > 0 ? "plot" : "none";
 
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->pareto_stack), "error") == 0 &&
       !self->info)
@@ -91,6 +113,38 @@ on_results_loaded (GObject *source, GAsyncResult *result, gpointer data)
   _bs_window_update_actions (self);
 }
 
+
+/* The series of a sweep, made and plotted if it is not yet (no results are
+ * read: see show_sweep). */
+BsPlotSeries *
+_bs_window_ensure_series (BsWindow *self, const BsStoreSweep *sweep)
+{
+  BsPlotSeries *series = g_hash_table_lookup (self->series, &sweep->id);
+  g_autofree char *title = NULL;
+  gint64 *key;
+
+  if (series)
+    return series;
+  title = sweep_title (sweep);
+  series = bs_plot_series_new (title);
+  bs_plot_series_set_key (series, sweep->id);
+  key = g_new (gint64, 1);
+  *key = sweep->id;
+  g_hash_table_insert (self->series, key, series);
+  bs_pareto_chart_add_series (bs_pareto_plot_get_chart (self->plot), series);
+  _bs_window_update_pareto_page (self);
+  return series;
+}
+
+static void
+load_series (BsWindow *self, gint64 sweep_id, BsPlotSeries *series)
+{
+  bs_plot_series_clear (series);
+  set_busy (self, 1);
+  bs_reader_load_results_async (self->path, sweep_id, series, self->project_cancellable,
+                                 on_results_loaded, g_object_ref (self));
+}
+
 static void
 show_sweep (BsWindow *self, const BsStoreSweep *sweep, gboolean show)
 {
@@ -104,26 +158,12 @@ show_sweep (BsWindow *self, const BsStoreSweep *sweep, gboolean show)
           bs_pareto_chart_remove_series (chart, series);
           g_hash_table_remove (self->series, &sweep->id);
         }
-      update_pareto_page (self);
+      _bs_window_update_pareto_page (self);
       return;
     }
   if (series)
     return;
-
-  {
-    g_autofree char *title = sweep_title (sweep);
-    gint64 *key = g_new (gint64, 1);
-
-    series = bs_plot_series_new (title);
-    bs_plot_series_set_key (series, sweep->id);
-    *key = sweep->id;
-    g_hash_table_insert (self->series, key, series);
-    bs_pareto_chart_add_series (chart, series);
-    set_busy (self, 1);
-    bs_reader_load_results_async (self->path, sweep->id, series, self->project_cancellable,
-                                   on_results_loaded, g_object_ref (self));
-  }
-  update_pareto_page (self);
+  load_series (self, sweep->id, _bs_window_ensure_series (self, sweep));
 }
 
 static void
@@ -134,21 +174,26 @@ on_sweep_toggled (GtkCheckButton *check, BsWindow *self)
   show_sweep (self, sweep, gtk_check_button_get_active (check));
 }
 
+static char *
+row_subtitle (const BsStoreSweep *s)
+{
+  /* TRANSLATORS: number of results of a sweep */
+  g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lld result",
+                                                         "%lld results", (gulong) s->n_results),
+                                            (long long) s->n_results);
+
+  return g_strdup_printf ("%s · %s\n%s · %s", s->model ? s->model : "?",
+                          s->target ? s->target : "?", count, status_text (s->status));
+}
+
 static GtkWidget *
 sweep_row_new (BsWindow *self, const BsStoreSweep *s)
 {
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *check = gtk_check_button_new ();
   g_autofree char *title = sweep_title (s);
-  g_autofree char *subtitle = NULL;
-  g_autofree char *count = NULL;
+  g_autofree char *subtitle = row_subtitle (s);
 
-  /* TRANSLATORS: number of results of a sweep */
-  count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lld result", "%lld results",
-                                        (gulong) s->n_results),
-                           (long long) s->n_results);
-  subtitle = g_strdup_printf ("%s · %s\n%s · %s", s->model ? s->model : "?",
-                              s->target ? s->target : "?", count, status_text (s->status));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -158,8 +203,29 @@ sweep_row_new (BsWindow *self, const BsStoreSweep *s)
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
   g_object_set_data (G_OBJECT (check), "bs-sweep", (gpointer) s);
   g_object_set_data (G_OBJECT (row), "bs-check", check);
+  g_object_set_data (G_OBJECT (row), "bs-sweep", (gpointer) s);
   g_signal_connect (check, "toggled", G_CALLBACK (on_sweep_toggled), self);
   return row;
+}
+
+/* A running sweep's row shows the results it has so far. */
+void
+_bs_window_update_sweep_row (BsWindow *self, gint64 sweep_id, gint64 n_results)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->sweep_list)); row;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      BsStoreSweep *s = g_object_get_data (G_OBJECT (row), "bs-sweep");
+
+      if (s && s->id == sweep_id && s->n_results != n_results)
+        {
+          g_autofree char *subtitle = NULL;
+
+          s->n_results = n_results;
+          subtitle = row_subtitle (s);
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+        }
+    }
 }
 
 /* Opening ------------------------------------------------------------------- */
@@ -167,18 +233,49 @@ sweep_row_new (BsWindow *self, const BsStoreSweep *s)
 static void
 clear_project (BsWindow *self)
 {
+  BsParetoChart *chart = bs_pareto_plot_get_chart (self->plot);
   GtkWidget *child;
 
   g_cancellable_cancel (self->project_cancellable);
   g_clear_object (&self->project_cancellable);
   self->project_cancellable = g_cancellable_new ();
   g_cancellable_cancel (self->result_cancellable);
-  bs_pareto_chart_remove_all (bs_pareto_plot_get_chart (self->plot));
+  bs_pareto_chart_remove_all (chart);
+  if (bs_plot_series_get_n_points (self->tuning) > 0)
+    bs_pareto_chart_add_series (chart, self->tuning);
   g_hash_table_remove_all (self->series);
+  g_hash_table_remove_all (self->streamed);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->sweep_list))))
     gtk_list_box_remove (self->sweep_list, child);
-  gtk_revealer_set_reveal_child (self->details_revealer, FALSE);
   g_clear_pointer (&self->info, bs_sweep_list_free);
+}
+
+/* Rows for self->info's sweeps: ticked as their series are shown, or (first
+ * listing) the newest few with results. */
+static void
+fill_rows (BsWindow *self, gboolean first)
+{
+  GtkWidget *child;
+  guint ticked = 0;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->sweep_list))))
+    gtk_list_box_remove (self->sweep_list, child);
+  for (guint i = 0; i < self->info->sweeps->len; i++)
+    {
+      const BsStoreSweep *s = g_ptr_array_index (self->info->sweeps, i);
+      GtkWidget *row = sweep_row_new (self, s);
+      gboolean tick = first ? s->n_results > 0 && ticked < INITIAL_SWEEPS
+                            : g_hash_table_contains (self->series, &s->id);
+
+      gtk_list_box_append (self->sweep_list, row);
+      if (tick)
+        {
+          gtk_check_button_set_active (g_object_get_data (G_OBJECT (row), "bs-check"), TRUE);
+          ticked++;
+        }
+    }
+  gtk_stack_set_visible_child_name (self->sidebar_stack,
+                                    self->info->sweeps->len ? "sweeps" : "empty");
 }
 
 static void
@@ -187,7 +284,6 @@ on_project_opened (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (BsWindow) self = data;
   g_autoptr (GError) error = NULL;
   g_autoptr (BsSweepList) info = bs_reader_open_finish (result, &error);
-  guint ticked = 0;
 
   set_busy (self, -1);
   if (!info)
@@ -206,21 +302,50 @@ on_project_opened (GObject *source, GAsyncResult *result, gpointer data)
 
   self->info = g_steal_pointer (&info);
   _bs_window_add_recent (self, self->path);
-  for (guint i = 0; i < self->info->sweeps->len; i++)
-    {
-      const BsStoreSweep *s = g_ptr_array_index (self->info->sweeps, i);
-      GtkWidget *row = sweep_row_new (self, s);
+  fill_rows (self, TRUE);
+  _bs_window_update_pareto_page (self);
+}
 
-      gtk_list_box_append (self->sweep_list, row);
-      if (s->n_results > 0 && ticked < INITIAL_SWEEPS)
-        {
-          gtk_check_button_set_active (g_object_get_data (G_OBJECT (row), "bs-check"), TRUE);
-          ticked++;
-        }
+typedef struct {
+  BsWindow *self;
+  gint64 reload_id;
+} Relist;
+
+static void
+on_relisted (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Relist *rl = data;
+  g_autoptr (BsWindow) self = rl->self;
+  g_autoptr (BsSweepList) info = bs_reader_open_finish (result, NULL);
+  gint64 id = rl->reload_id;
+
+  g_free (rl);
+  set_busy (self, -1);
+  if (!info || g_strcmp0 (info->path, self->path) != 0)
+    return;
+  g_clear_pointer (&self->info, bs_sweep_list_free);
+  self->info = g_steal_pointer (&info);
+  fill_rows (self, FALSE);
+  if (id > 0 && g_hash_table_contains (self->series, &id))
+    load_series (self, id, g_hash_table_lookup (self->series, &id));
+}
+
+/* List the sweeps again (statuses, counts, new ones); reload_id > 0: read
+ * that sweep's results again too. */
+void
+_bs_window_reload_sweeps (BsWindow *self, gint64 reload_id)
+{
+  Relist *rl = g_new0 (Relist, 1);
+
+  if (!self->path)
+    {
+      g_free (rl);
+      return;
     }
-  gtk_stack_set_visible_child_name (self->sidebar_stack,
-                                    self->info->sweeps->len ? "sweeps" : "empty");
-  update_pareto_page (self);
+  rl->self = g_object_ref (self);
+  rl->reload_id = reload_id;
+  set_busy (self, 1);
+  bs_reader_open_async (self->path, self->project_cancellable, on_relisted, rl);
 }
 
 /* Open the project store at path (created if absent), replacing the one
@@ -253,7 +378,49 @@ bs_window_open_path (BsWindow *self, const char *path)
   _bs_window_update_actions (self);
 }
 
-/* The database of the "database" setting, or $XDG_DATA_HOME/bitscape/default.bitscape. */
+/* The bundled model: installed, or in the source tree for uninstalled runs. */
+static char *
+bundled_model (void)
+{
+  g_autofree char *installed = g_build_filename (BS_DATADIR, "models", "fmnist-cnn.onnx", NULL);
+
+  if (g_file_test (installed, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&installed);
+  return g_build_filename (BS_SOURCE_DATADIR, "models", "fmnist-cnn.onnx", NULL);
+}
+
+/* The model and dataset of the command line, else of the "model" and
+ * "dataset" settings (empty model: the bundled fmnist-cnn.onnx), with the
+ * first sweeps unless the command line says not to. */
+void
+bs_window_open_start_model (BsWindow *self)
+{
+  GApplication *app = g_application_get_default ();
+  BsApplication *bapp = BS_IS_APPLICATION (app) ? BS_APPLICATION (app) : NULL;
+  g_autofree char *model = g_settings_get_string (self->settings, "model");
+  g_autofree char *dataset = g_settings_get_string (self->settings, "dataset");
+
+  if (bapp && bs_application_get_model (bapp))
+    {
+      g_free (model);
+      model = g_strdup (bs_application_get_model (bapp));
+    }
+  if (bapp && bs_application_get_dataset (bapp))
+    {
+      g_free (dataset);
+      dataset = g_strdup (bs_application_get_dataset (bapp));
+    }
+  if (!model || !*model)
+    {
+      g_free (model);
+      model = bundled_model ();
+    }
+  self->start_sweeps = !bapp || bs_application_get_start_sweeps (bapp);
+  bs_window_open_model (self, model, dataset);
+}
+
+/* The database of the "database" setting (empty:
+ * $XDG_DATA_HOME/bitscape/default.bitscape) and the start model. */
 void
 bs_window_open_default (BsWindow *self)
 {
@@ -265,6 +432,7 @@ bs_window_open_default (BsWindow *self)
       path = bs_reader_default_path ();
     }
   bs_window_open_path (self, path);
+  bs_window_open_start_model (self);
 }
 
 const char *
@@ -281,7 +449,20 @@ bs_window_is_busy (BsWindow *self)
   return self->loading > 0;
 }
 
-/* Details ------------------------------------------------------------------ */
+/* Selection ---------------------------------------------------------------- */
+
+static const char *
+sweep_model (BsWindow *self, gint64 sweep_id)
+{
+  for (guint i = 0; self->info && i < self->info->sweeps->len; i++)
+    {
+      const BsStoreSweep *s = g_ptr_array_index (self->info->sweeps, i);
+
+      if (s->id == sweep_id)
+        return s->model;
+    }
+  return NULL;
+}
 
 static void
 on_result_loaded (GObject *source, GAsyncResult *result, gpointer data)
@@ -296,30 +477,45 @@ on_result_loaded (GObject *source, GAsyncResult *result, gpointer data)
         _bs_window_toast (self, error->message);
       return;
     }
+  if (_bs_window_select_canonical (self, info->result->canonical,
+                                   sweep_model (self, info->result->sweep_id)))
+    return;
+  /* not for the model being tuned: the stored figures */
   bs_result_panel_set_result (self->result_panel, info->result, info->layers);
+  gtk_stack_set_visible_child_name (self->inspector_stack, "summary");
   gtk_revealer_set_reveal_child (self->details_revealer, TRUE);
 }
 
+/* A point was clicked: its configuration becomes the selected one (stored
+ * points are read from the store; points of a running sweep are known by
+ * their canonical text). */
 static void
 on_point_selected (BsParetoPlot *plot, BsPlotSeries *series, guint index, BsWindow *self)
 {
+  gint64 id;
+
   g_cancellable_cancel (self->result_cancellable);
   g_clear_object (&self->result_cancellable);
-  if (!series)
+  if (!series || series == self->tuning)
+    return;
+  id = bs_plot_series_get_id (series, index);
+  if (id <= 0)
     {
-      gtk_revealer_set_reveal_child (self->details_revealer, FALSE);
+      const char *canon = _bs_window_streamed_canonical (self, series, index);
+
+      if (canon)
+        _bs_window_select_canonical (self, canon, NULL);
       return;
     }
   self->result_cancellable = g_cancellable_new ();
-  bs_reader_load_result_async (self->path, bs_plot_series_get_id (series, index),
-                                self->result_cancellable, on_result_loaded, g_object_ref (self));
+  bs_reader_load_result_async (self->path, id, self->result_cancellable, on_result_loaded,
+                                g_object_ref (self));
 }
 
 static void
-on_result_panel_close (BsWindow *self)
+on_inspector_close (BsWindow *self)
 {
   gtk_revealer_set_reveal_child (self->details_revealer, FALSE);
-  bs_pareto_chart_set_selected (bs_pareto_plot_get_chart (self->plot), NULL, 0);
 }
 
 /* GObject ------------------------------------------------------------------- */
@@ -332,6 +528,8 @@ bs_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->project_cancellable);
   g_cancellable_cancel (self->result_cancellable);
+  _bs_window_sweep_dispose (self);
+  _bs_window_tuning_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), BS_TYPE_WINDOW);
   g_clear_pointer (&self->series, g_hash_table_unref);
 
@@ -392,6 +590,8 @@ bs_window_class_init (BsWindowClass *klass)
   g_type_ensure (BS_TYPE_PARETO_PLOT);
   g_type_ensure (BS_TYPE_RESULT_PANEL);
   g_type_ensure (BS_TYPE_FORMAT_COMPARE);
+  g_type_ensure (BS_TYPE_LAYER_TABLE);
+  g_type_ensure (BS_TYPE_ENERGY_CHART);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/bitscape/Bitscape/bs-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BsWindow, toast_overlay);
@@ -409,10 +609,23 @@ bs_window_class_init (BsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BsWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, compare);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, recent_menu);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, config_title);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, config_metrics);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, eval_spinner);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, inspector_stack);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, target_drop);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, layer_table);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, energy_chart);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, sweep_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, sweep_label);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, sweep_progress);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, model_row);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, dataset_row);
   gtk_widget_class_bind_template_callback (widget_class, on_point_selected);
-  gtk_widget_class_bind_template_callback (widget_class, on_result_panel_close);
+  gtk_widget_class_bind_template_callback (widget_class, on_inspector_close);
 
   _bs_window_class_actions_init (klass);
+  _bs_window_class_export_init (klass);
 }
 
 static void
@@ -423,6 +636,8 @@ bs_window_init (BsWindow *self)
   self->cancellable = g_cancellable_new ();
   self->project_cancellable = g_cancellable_new ();
   self->series = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
+  _bs_window_tuning_init (self);
+  _bs_window_sweep_init (self);
 }
 
 BsWindow *
@@ -436,5 +651,6 @@ bs_window_new (BsApplication *app)
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
   _bs_window_actions_init (self);
+  _bs_window_tuning_settings (self);
   return self;
 }

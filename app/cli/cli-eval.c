@@ -43,7 +43,7 @@ bs_cli_model_entries (BsCliModelArgs *a, gboolean with_formats)
     { "acc", 0, 0, G_OPTION_ARG_STRING, &a->acc,
       "Accumulator: fp32 (default), exact, kulisch, quire, elma, int32, fp16", "ACC" },
     { "scaling", 0, 0, G_OPTION_ARG_STRING, &a->scaling,
-      "none, pow2, layer-pow2 (default), channel, block, block<N>, maxabs, pct<P>", "S" },
+      "auto (default: layer-pow2 for fixed, int and IEEE floats; none for posit, log, block formats), none, pow2, layer-pow2, channel, block, block<N>, maxabs, pct<P>", "S" },
     { NULL },
   };
   static GOptionEntry store[G_N_ELEMENTS (e)];

@@ -307,7 +307,7 @@ bs_cli_sweep (int argc, char **argv)
       "Accumulator of quantized layers: fp32 (default), exact, kulisch, quire, elma, int32, fp16",
       "ACC" },
     { "scaling", 0, 0, G_OPTION_ARG_STRING, &a.scaling,
-      "Scaling of quantized layers: layer-pow2 (default), none, pow2, channel, block, block<N>, "
+      "Scaling of quantized layers: auto (default: the format family's natural choice), none, layer-pow2, pow2, channel, block, block<N>, "
       "maxabs, pct<P>", "S" },
     { "target-drop", 0, 0, G_OPTION_ARG_STRING, &drop,
       "Greedy: top-1 may fall this many percentage points below fp32 (default 1)", "P" },

@@ -72,7 +72,8 @@ double bs_dot_output (const bs_dot_result *r);
  *           blocked GEMM whose inner loop GCC turns into pmaddwd);
  *   elma8   ELMA on log8: 16-bit keys, one table lookup per product
  *           (elma.c's fast-path table), the 38-bit register's overflow
- *           found exactly (the sign of the first sum that leaves it);
+ *           found exactly (the sign of the first sum that leaves it), the
+ *           output conversion by a table filled from elma.c's own;
  *   fp32    sequential fp32 rounding, k in order (four outputs at a time);
  *   fp16    sequential fp16 rounding, k in order;
  *   generic Kulisch (and the quire, whose exact content is the same),
@@ -99,8 +100,11 @@ int bs_dot_kernel_pack (const bs_dot_kernel *k, int side, const double *u, size_
                         char *err, size_t errlen);
 
 /* out[i·ldo + j] for i < m, j < n (see above); overflow, if not NULL, gets
- * bs_dot_result.overflow at the same index.  Single-threaded.  Returns 0, or
- * -1 with a reason (out of memory; a reference error). */
+ * bs_dot_result.overflow at the same index (one difference: for fp32 and
+ * fp16, an operand that is finite but rounds to inf in the register's format
+ * counts as non-finite, so the inf it leads to is not flagged).
+ * Single-threaded.  Returns 0, or -1 with a reason (out of memory; a
+ * reference error). */
 int bs_dot_kernel_run (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const void *a,
                        int64_t lda, const void *b, int64_t ldb, double *out, int64_t ldo,
                        bool *overflow, char *err, size_t errlen);

@@ -3,9 +3,13 @@
  * (see bs-dot-kernel.h for the contract and the kernel kinds).
  *
  * Every kernel takes A[m][k] and B[n][k], both rows along k, so each output
- * is the dot product of two contiguous rows.  Outputs are computed two rows
- * of A by two rows of B at a time (four independent sums share each load),
- * for blocks of B rows that stay in cache while all of A streams past.
+ * is the dot product of two contiguous rows.  Outputs are computed a few rows
+ * of A by a few rows of B at a time (2 × 2, or 2 × 4 for ELMA: independent
+ * sums sharing each load), for blocks of NB rows of B that stay in cache
+ * while all of A streams past.  Measured on one core (Xeon, 2.5 GHz, SSE2
+ * code, [64 × 288] · [288 × 64]): int 17 G MAC/s, ELMA log8 2 G MAC/s (1.2 G
+ * when the register must be watched), fp32 1.9 G, fp16 0.12 G, generic
+ * (Kulisch) 0.08 G.
  */
 #include "bs-dot-kernel.h"
 #include "bs-format-private.h"
@@ -29,11 +33,13 @@ static const size_t kind_sizes[] = { 2, 2, 4, 4, 8 };
 /* B rows per block: with k ≤ 4608 they stay in L2 at 8 bytes each. */
 #define NB 32
 
-/* ELMA log8: the key of NaN/±inf — bit 13 marks it (valid keys are below
- * 2^12, so a valid sum is below 2^13), and its low bits (1000) take every key
- * sum it is part of to a zero increment (low 11 bits above 768, as zero's
- * key does), so the other products' register, overflow flag included, is the
- * reference's — the 38-bit register's half range, the index mask. */
+/* ELMA log8 keys (elma.c: nonzero values L + 192 with the sign in bit 11,
+ * zero 900, and -0 900 + 2048).  NaN/±inf (the code 0x80) get E8_NAN_KEY:
+ * bit 13 marks it (valid keys are below 2^12), and its low bits (1000) send
+ * every key sum it is part of to a zero increment (low 11 bits above 768, as
+ * zero's key does), so the other products still make the reference's
+ * register and overflow flag.  E8_HALF bounds the 38-bit register, E8_MASK
+ * is the product table's index mask. */
 #define E8_NAN_KEY  (8192 + 1000)
 #define E8_NAN_BIT  8192
 #define E8_HALF     ((int64_t) 1 << 37)
@@ -168,16 +174,25 @@ bs_dot_kernel_pack (const bs_dot_kernel *k, int side, const double *u, size_t n,
     case K_INT:
       {
         int16_t *o = ops;
-        double unit = k->unit[side ? 1 : 0];
+        const double inv = 1.0 / k->unit[side ? 1 : 0];   /* a power of two: exact */
+        bool bad = false;
         for (size_t i = 0; i < n; i++)
           {
-            double c = u[i] / unit;
-            if (isnan (c))
-              return _bs_fail (err, errlen, "int32 accumulation of NaN (element %zu)", i);
-            if (!(c >= -32768 && c <= 32767) || c != floor (c))
-              return _bs_fail (err, errlen, "%.17g is not a value of %s", u[i], f->name);
-            o[i] = (int16_t) c;
+            double c = u[i] * inv;
+            bool ok = c >= -32768 && c <= 32767;             /* false for NaN */
+            int16_t v = ok ? (int16_t) c : 0;
+            bad |= !ok || (double) v != c;
+            o[i] = v;
           }
+        if (bad)
+          for (size_t i = 0; i < n; i++)
+            {
+              double c = u[i] * inv;
+              if (isnan (c))
+                return _bs_fail (err, errlen, "int32 accumulation of NaN (element %zu)", i);
+              if (!(c >= -32768 && c <= 32767) || c != floor (c))
+                return _bs_fail (err, errlen, "%.17g is not a value of %s", u[i], f->name);
+            }
         return 0;
       }
     case K_ELMA8:
@@ -313,14 +328,17 @@ run_int (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t
 }
 
 /* ELMA log8 -----------------------------------------------------------------------
- * The register is followed exactly: summed in 64 bits, and as long as no
- * partial sum has left [-2^37, 2^37) that is the 38-bit register itself.  The
- * loop only notes whether any partial sum left it (one OR per sum); such an
- * output is walked again up to its first overflowing sum, whose sign is all
- * the hardware keeps (it then emits ±maxpos).  Sums are uint64 so that what
- * follows an overflow (ignored) is defined behaviour.  A NaN operand (the
- * code 0x80) makes the output NaN, as in the reference; rows and columns
- * holding one are found first. */
+ * One table lookup per product: two keys add into the index of the register
+ * increment (elma.c's fast-path table).  The register is followed exactly:
+ * summed in 64 bits, and as long as no partial sum has left [-2^37, 2^37)
+ * that is the 38-bit register itself.  Where the largest values of the rows
+ * involved prove that no partial sum can leave it (elma8_safe), the loop just
+ * sums; otherwise it also notes whether any partial sum left (one OR per
+ * sum), and such an output is walked again up to its first overflowing sum,
+ * whose sign is all the hardware keeps (it then emits ±maxpos).  Sums are
+ * uint64 so that what follows an overflow (ignored) is defined behaviour.  A
+ * NaN operand makes the output NaN, as in the reference; rows holding one
+ * are found first. */
 
 /* The output code by table.  elma.c's conversion of a register content acc
  * depends only on its sign, the position p of the leading one of |acc|, the
@@ -400,42 +418,47 @@ elma8_2x2 (const int64_t *prod, const int16_t *a0, const int16_t *a1, const int1
   out[3] = (o11 >> 38) != 0;
 }
 
-/* The same without watching the register, for blocks where no partial sum
- * can leave it (see elma8_safe). */
+/* Without watching the register, for blocks where no partial sum can leave
+ * it (see elma8_safe): two rows of A by four of B, eight sums sharing six key
+ * loads.  The rows come interleaved, ai[2t + r] = A row r at t and bi[4t + c]
+ * = B row c at t, which keeps the sums in registers (the loop walks two
+ * pointers). */
 static inline SCALAR_LOOP void
-elma8_2x2_free (const int64_t *prod, const int16_t *a0, const int16_t *a1, const int16_t *b0,
-                const int16_t *b1, int64_t kk, int64_t s[4])
+elma8_2x4_free (const int64_t *prod, const int16_t *ai, const int16_t *bi, int64_t kk,
+                int64_t s[8])
 {
-  uint64_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+  uint64_t s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+  const int16_t *end = ai + 2 * kk;
 
-  for (int64_t t = 0; t < kk; t++)
+  for (; ai < end; ai += 2, bi += 4)
     {
-      int32_t x0 = a0[t], x1 = a1[t], y0 = b0[t], y1 = b1[t];
+      int32_t x0 = ai[0], x1 = ai[1], y0 = bi[0], y1 = bi[1], y2 = bi[2], y3 = bi[3];
       s00 += (uint64_t) prod[(x0 + y0) & E8_MASK];
       s01 += (uint64_t) prod[(x0 + y1) & E8_MASK];
+      s02 += (uint64_t) prod[(x0 + y2) & E8_MASK];
+      s03 += (uint64_t) prod[(x0 + y3) & E8_MASK];
       s10 += (uint64_t) prod[(x1 + y0) & E8_MASK];
       s11 += (uint64_t) prod[(x1 + y1) & E8_MASK];
+      s12 += (uint64_t) prod[(x1 + y2) & E8_MASK];
+      s13 += (uint64_t) prod[(x1 + y3) & E8_MASK];
     }
   s[0] = (int64_t) s00;
   s[1] = (int64_t) s01;
-  s[2] = (int64_t) s10;
-  s[3] = (int64_t) s11;
+  s[2] = (int64_t) s02;
+  s[3] = (int64_t) s03;
+  s[4] = (int64_t) s10;
+  s[5] = (int64_t) s11;
+  s[6] = (int64_t) s12;
+  s[7] = (int64_t) s13;
 }
 
-/* The largest log value of a row, as its key's low bits L + 192 (zero, NaN:
- * none, -1000). */
-static int
-elma8_row_max (const int16_t *x, int64_t kk)
+/* dst[w·t + r] = rows[r][t], r < w: w rows (leading dimension ld) interleaved. */
+static void
+interleave (const int16_t *rows, int64_t ld, int w, int64_t kk, int16_t *dst)
 {
-  int mx = -1000;
-
-  for (int64_t t = 0; t < kk; t++)
-    {
-      int low = x[t] & 2047;
-      if (low <= 384 && low > mx)
-        mx = low;
-    }
-  return mx;
+  for (int r = 0; r < w; r++)
+    for (int64_t t = 0; t < kk; t++)
+      dst[w * t + r] = rows[r * ld + t];
 }
 
 /* Whether kk products of values with log keys at most ka, kb keep every
@@ -487,14 +510,56 @@ elma8_overflow_code (const int64_t *prod, const int16_t *a, const int16_t *b, in
   return _bs_elma8_output (s, false, false);   /* not reached */
 }
 
-static bool
-has_nan_key (const int16_t *x, int64_t kk)
+/* Row facts for the ELMA kernel: whether a row holds NaN, and
+ * its largest log value as a key's low bits L + 192 (zero, NaN: none, -1000;
+ * see elma8_safe). */
+static void
+elma8_rows (const int16_t *x, int64_t rows, int64_t ld, int64_t kk, bool *nan, int *mx)
 {
-  int16_t any = 0;
+  for (int64_t r = 0; r < rows; r++)
+    {
+      const int16_t *row = x + r * ld;
+      int16_t any = 0, m = -1000;
+      /* two loops: each vectorizes on its own */
+      for (int64_t t = 0; t < kk; t++)
+        any |= row[t] & E8_NAN_BIT;
+      for (int64_t t = 0; t < kk; t++)
+        {
+          int16_t low = row[t] & 2047;
+          low = low <= 384 ? low : -1000;
+          m = low > m ? low : m;
+        }
+      nan[r] = any != 0;
+      mx[r] = m;
+    }
+}
 
-  for (int64_t t = 0; t < kk; t++)
-    any |= x[t] & E8_NAN_BIT;
-  return any != 0;
+static inline int
+max_of (const int *v, int64_t from, int64_t count)
+{
+  int mx = v[from];
+  for (int64_t i = 1; i < count; i++)
+    mx = v[from + i] > mx ? v[from + i] : mx;
+  return mx;
+}
+
+/* Output (ii, jj) from its register content s and overflow note o. */
+static inline void
+elma8_finish (const bs_dot_kernel *k, int64_t kk, int64_t ii, int64_t jj, int64_t s, bool o,
+              const int16_t *a, int64_t lda, const int16_t *b, int64_t ldb, const bool *nan_a,
+              const bool *nan_b, double *out, int64_t ldo, bool *ovf)
+{
+  uint32_t code;
+
+  if (ovf)
+    ovf[ii * ldo + jj] = o;
+  if (nan_a[ii] || nan_b[jj])
+    {
+      out[ii * ldo + jj] = NAN;
+      return;
+    }
+  code = o ? elma8_overflow_code (k->prod, a + ii * lda, b + jj * ldb, kk) : e8_out_code (s);
+  out[ii * ldo + jj] = k->l8_value[code];
 }
 
 static int
@@ -506,72 +571,65 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
   bool *nan_a = malloc ((size_t) (m ? m : 1)), *nan_b = malloc ((size_t) (n ? n : 1));
   int *max_a = malloc ((size_t) (m ? m : 1) * sizeof *max_a);
   int *max_b = malloc ((size_t) (n ? n : 1) * sizeof *max_b);
+  int16_t *bi = malloc ((size_t) (NB * kk + 1) * sizeof *bi);   /* interleaved B rows */
+  int16_t *ai = malloc ((size_t) (m * kk + 1) * sizeof *ai);    /* interleaved A pairs */
 
-  if (!nan_a || !nan_b || !max_a || !max_b)
+  if (!nan_a || !nan_b || !max_a || !max_b || !bi || !ai)
     {
       free (nan_a);
       free (nan_b);
       free (max_a);
       free (max_b);
+      free (bi);
+      free (ai);
       return _bs_fail (err, errlen, "out of memory");
     }
+  for (int64_t i = 0; i + 1 < m; i += 2)
+    interleave (a + i * lda, lda, 2, kk, ai + i * kk);
   pthread_once (&e8_out_once, e8_out_init);
-  for (int64_t i = 0; i < m; i++)
-    {
-      nan_a[i] = has_nan_key (a + i * lda, kk);
-      max_a[i] = elma8_row_max (a + i * lda, kk);
-    }
-  for (int64_t j = 0; j < n; j++)
-    {
-      nan_b[j] = has_nan_key (b + j * ldb, kk);
-      max_b[j] = elma8_row_max (b + j * ldb, kk);
-    }
+  elma8_rows (a, m, lda, kk, nan_a, max_a);
+  elma8_rows (b, n, ldb, kk, nan_b, max_b);
 
   for (int64_t j0 = 0; j0 < n; j0 += NB)
     {
       int64_t j1 = j0 + NB < n ? j0 + NB : n;
+      /* groups of four B rows, interleaved (elma8_2x4_free) */
+      for (int64_t g = j0; g + 3 < j1; g += 4)
+        interleave (b + g * ldb, ldb, 4, kk, bi + (g - j0) * kk);
       for (int64_t i = 0; i < m; i += 2)
         {
           const int16_t *a0 = a + i * lda, *a1 = a0 + (i + 1 < m ? lda : 0);
-          for (int64_t j = j0; j < j1; j += 2)
+          int rows = i + 1 < m ? 2 : 1;
+          int ka = max_of (max_a, i, rows);
+          for (int64_t j = j0; j < j1;)
             {
-              const int16_t *b0 = b + j * ldb, *b1 = b0 + (j + 1 < j1 ? ldb : 0);
-              int64_t s[4] = { 0 };
-              bool o[4] = { false };
-              if (i + 1 < m && j + 1 < j1)
+              const int16_t *b0 = b + j * ldb;
+              int64_t s[8] = { 0 };
+              bool o[8] = { false };
+              int cols = (j - j0) % 4 == 0 && j + 3 < j1 && rows == 2
+                         && elma8_safe (ka, max_of (max_b, j, 4), kk) ? 4 : j + 1 < j1 ? 2 : 1;
+              if (cols == 4)
                 {
-                  int ka = max_a[i] > max_a[i + 1] ? max_a[i] : max_a[i + 1];
-                  int kb = max_b[j] > max_b[j + 1] ? max_b[j] : max_b[j + 1];
-                  if (elma8_safe (ka, kb, kk))
-                    elma8_2x2_free (prod, a0, a1, b0, b1, kk, s);
-                  else
-                    elma8_2x2 (prod, a0, a1, b0, b1, kk, s, o);
+                  /* s[q]: row q >> 2, column q & 3 */
+                  elma8_2x4_free (prod, ai + i * kk, bi + (j - j0) * kk, kk, s);
+                  for (int q = 0; q < 8; q++)
+                    elma8_finish (k, kk, i + (q >> 2), j + (q & 3), s[q], false, a, lda, b, ldb,
+                                  nan_a, nan_b, out, ldo, ovf);
+                  j += 4;
+                  continue;
                 }
+              /* s[q]: row q >> 1, column q & 1 */
+              if (rows == 2 && cols == 2)
+                elma8_2x2 (prod, a0, a1, b0, b0 + ldb, kk, s, o);
               else
-                {
-                  s[0] = elma8_1x1 (prod, a0, b0, kk, &o[0]);
-                  if (j + 1 < j1)
-                    s[1] = elma8_1x1 (prod, a0, b1, kk, &o[1]);
-                  if (i + 1 < m)
-                    s[2] = elma8_1x1 (prod, a1, b0, kk, &o[2]);
-                }
+                for (int q = 0; q < 4; q++)
+                  if ((q >> 1) < rows && (q & 1) < cols)
+                    s[q] = elma8_1x1 (prod, q >> 1 ? a1 : a0, b0 + (q & 1) * ldb, kk, &o[q]);
               for (int q = 0; q < 4; q++)
-                {
-                  int64_t ii = i + (q >> 1), jj = j + (q & 1);
-                  const int16_t *ar = a + ii * lda, *br = b + jj * ldb;
-                  uint32_t code;
-                  if (ii >= m || jj >= j1)
-                    continue;
-                  if (ovf)
-                    ovf[ii * ldo + jj] = o[q];
-                  if (nan_a[ii] || nan_b[jj])
-                    {
-                      out[ii * ldo + jj] = NAN;
-                      continue;
-                    }
-                  code = o[q] ? elma8_overflow_code (prod, ar, br, kk) : e8_out_code (s[q]);
-                  out[ii * ldo + jj] = k->l8_value[code];
-                }
+                if ((q >> 1) < rows && (q & 1) < cols)
+                  elma8_finish (k, kk, i + (q >> 1), j + (q & 1), s[q], o[q], a, lda, b, ldb,
+                                nan_a, nan_b, out, ldo, ovf);
+              j += cols;
             }
         }
     }
@@ -579,6 +637,8 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
   free (nan_b);
   free (max_a);
   free (max_b);
+  free (bi);
+  free (ai);
   return 0;
 }
 
@@ -693,7 +753,10 @@ run_generic (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const dou
                       ? _bs_log_dot_elma (fa, ar, br, (size_t) kk, &r, err, errlen)
                       : _bs_log_dot_kulisch (fa, ar, br, (size_t) kk, &r, err, errlen);
             if (ret < 0)
-              return -1;
+              {
+                bs_kulisch_free (reg);
+                return -1;
+              }
             v = k->acc == BS_ACC_ELMA ? r.rounded : r.value;
             o = r.overflow;
           }

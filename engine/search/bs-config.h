@@ -17,7 +17,7 @@
  *   <name>  = a format name bs_format_parse accepts, spelled as given
  *   <acc>   = exact | kulisch | quire | elma | int32 | fp32 | fp16  (bs_acc_name)
  *   <scaling> = none | pow2 | layer-pow2 | channel | block | block<N>
- *             | maxabs | pct<P>
+ *             | maxabs | pct<P> | auto
  *   <P>     = decimal with at most six decimals and no trailing zero, 0 < P ≤ 100
  *             ("pct99.99", "pct100", "pct0.5")
  *
@@ -61,6 +61,13 @@ typedef enum {
                            * format's max (not rounded to a power of two) */
   BS_SCALING_PERCENTILE,  /* "pct<P>": the P-th percentile of |x| mapped onto
                            * the format's max */
+  BS_SCALING_AUTO,        /* "auto": the format family's natural choice —
+                           * layer-pow2 for fixed point, integers and IEEE-style
+                           * floats (the seed's dynamic fixed point); none for
+                           * posits and log formats (tapered: most precise
+                           * near 1, a drop-in as in Johnson 2018) and for
+                           * formats that carry their own scales (nf4, MX,
+                           * NVFP4, kmeans) */
   BS_N_SCALINGS
 } bs_scaling;
 

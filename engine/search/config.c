@@ -27,6 +27,7 @@ static const char *const scaling_names[BS_N_SCALINGS] = {
   [BS_SCALING_BLOCK] = "block",
   [BS_SCALING_MAXABS] = "maxabs",
   [BS_SCALING_PERCENTILE] = "pct",
+  [BS_SCALING_AUTO] = "auto",
 };
 
 static int

@@ -34,6 +34,21 @@ _bs_ev_self_scaled (const bs_format *f)
     }
 }
 
+bs_scaling
+_bs_ev_scaling (const bs_format *f, bs_scaling s)
+{
+  if (s != BS_SCALING_AUTO)
+    return s;
+  switch (bs_format_family (f))
+    {
+    case BS_FAMILY_POSIT:
+    case BS_FAMILY_LOG:
+      return BS_SCALING_NONE;
+    default:
+      return _bs_ev_self_scaled (f) ? BS_SCALING_NONE : BS_SCALING_LAYER_POW2;
+    }
+}
+
 static int
 cmp_float (const void *a, const void *b)
 {
@@ -245,7 +260,7 @@ _bs_ev_input_scale (const bs_evaluator *ev, int j, const bs_format *f, const bs_
 
   if (_bs_ev_self_scaled (f))
     return 1.0;
-  switch (lc->scaling)
+  switch (_bs_ev_scaling (f, lc->scaling))
     {
     case BS_SCALING_POW2:
       return bs_calib_pow2_scale (global_input_maxabs (ev), f->max);
@@ -258,6 +273,7 @@ _bs_ev_input_scale (const bs_evaluator *ev, int j, const bs_format *f, const bs_
     case BS_SCALING_PERCENTILE:
       return bs_calib_scale (sample_percentile (L, lc->percentile), f->max);
     case BS_SCALING_NONE:
+    case BS_SCALING_AUTO:
     case BS_N_SCALINGS:
     default:
       return 1.0;
@@ -289,12 +305,14 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
   double sig = 0, noise = 0;
   int64_t n = L->w_count, zeros = 0;
   const bool exact = ev->o.path != BS_EVAL_FAKE_QUANT;
+  bs_scaling scaling;
 
   key_of (lc, key, sizeof key);
   if (L->qw && strcmp (key, L->q_key) == 0)
     return 0;
   if (bs_format_parse (lc->weight, &f, err, errlen) < 0)
     return -1;
+  scaling = _bs_ev_scaling (&f, lc->scaling);
   if (!L->qw)
     {
       /* the exact path's weights share qw's allocation (eval-private.h) */
@@ -317,18 +335,18 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
   for (int64_t c = 0; exact && c < L->channels; c++)
     L->qw_scale[c] = 1.0;
 
-  if (_bs_ev_self_scaled (&f) || lc->scaling == BS_SCALING_NONE)
+  if (_bs_ev_self_scaled (&f) || scaling == BS_SCALING_NONE)
     {
-      if (lc->scaling == BS_SCALING_BLOCK && lc->block > 0)
+      if (scaling == BS_SCALING_BLOCK && lc->block > 0)
         q.block = lc->block;
       if (bs_format_quantize (&f, L->w, L->qw, (size_t) n, &q, err, errlen) < 0)
         return -1;
       L->q_scale = 1.0;
     }
-  else if (lc->scaling == BS_SCALING_CHANNEL || lc->scaling == BS_SCALING_BLOCK)
+  else if (scaling == BS_SCALING_CHANNEL || scaling == BS_SCALING_BLOCK)
     {
       /* per channel (or per block of consecutive weights): max |w| onto max */
-      int64_t groups = lc->scaling == BS_SCALING_CHANNEL ? L->channels
+      int64_t groups = scaling == BS_SCALING_CHANNEL ? L->channels
                        : (n + (lc->block ? lc->block : 32) - 1) / (lc->block ? lc->block : 32);
       int64_t bsz = lc->block ? lc->block : 32;
       double *gmax = calloc ((size_t) groups, sizeof *gmax);
@@ -339,7 +357,7 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
         }
       for (int64_t i = 0; i < n; i++)
         {
-          int64_t gi = lc->scaling == BS_SCALING_CHANNEL ? channel_of (L, i) : i / bsz;
+          int64_t gi = scaling == BS_SCALING_CHANNEL ? channel_of (L, i) : i / bsz;
           double a = fabs (L->w[i]);
           if (a > gmax[gi])
             gmax[gi] = a;
@@ -347,11 +365,11 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
       L->q_scale = 0;
       for (int64_t i = 0; i < n; i++)
         {
-          int64_t gi = lc->scaling == BS_SCALING_CHANNEL ? channel_of (L, i) : i / bsz;
+          int64_t gi = scaling == BS_SCALING_CHANNEL ? channel_of (L, i) : i / bsz;
           q.scale = bs_calib_scale (gmax[gi], f.max);
           if (q.scale > L->q_scale)
             L->q_scale = q.scale;
-          if (exact && lc->scaling == BS_SCALING_CHANNEL)
+          if (exact && scaling == BS_SCALING_CHANNEL)
             L->qw_scale[gi] = q.scale;
           if (bs_format_quantize (&f, &L->w[i], &L->qw[i], 1, &q, err, errlen) < 0)
             {
@@ -360,11 +378,11 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
             }
         }
       free (gmax);
-      L->qw_per_channel = lc->scaling == BS_SCALING_CHANNEL;
+      L->qw_per_channel = scaling == BS_SCALING_CHANNEL;
     }
   else
     {
-      switch (lc->scaling)
+      switch (scaling)
         {
         case BS_SCALING_POW2:
           q.scale = bs_calib_pow2_scale (global_weight_maxabs (ev), f.max);

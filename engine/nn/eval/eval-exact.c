@@ -8,21 +8,37 @@
  *   y = (float) (D · (s_w[o] · s_x))  [+ bias[o] in fp32]
  *   D = bs_dot_output (bs_dot_values (fw, fx, acc, w_o, x, k, 1, 1))
  *
- * where w_o and x are the unit-scale values round_fw(w / s_w[o]) and
- * round_fx(x / s_x) of the weights and of the layer's input (as bs_dot
- * quantizes a / s at unit scale), x taken from the Conv's patch with zeros in
- * the padding.  That is, y is bit for bit (float) of what bs_dot_mixed gives
- * for the two vectors (bs-dot-kernel.h): the accumulator (acc resolved by
- * bs_dot_resolve: exact = int32 for two integer-valued formats, the quire for
- * posits of one es, ELMA for log8 × log8 or log16 × log16, Kulisch otherwise;
- * pairs an accumulator does not apply to are refused, naming the layer)
- * sees the unit-scale values, the scales multiply its result once, the result
- * is rounded to fp32 once, then the bias is added in fp32.  D is the
- * accumulator's content (value) for every accumulator but ELMA, whose output
- * is its own log8 (log16) conversion (rounded): the ELMA hardware emits log8.
- * Gemm: y = alpha · (float) (D · s) + beta · C, each step in fp32 (a factor
- * 1 is left out).  fp32 and fp16 accumulators round every product and every
- * sum in k order (channel, ky, kx for Conv), not BLAS's order.
+ * where w_o and x are the unit-scale values round_fw (w / s_w[o]) and
+ * round_fx (x / s_x) of the weights and of the layer's input (as bs_dot
+ * quantizes a / s at unit scale), x taken from the Conv's patch, in the
+ * order (channel, ky, kx), with zeros in the padding.  So y is bit for bit
+ * (float) of what bs_dot_mixed gives for the two vectors (bs-dot-kernel.h,
+ * with the weights as its a side): the accumulator sees the unit-scale
+ * values, the scales multiply its result once, the result is rounded to
+ * fp32 once, then the bias is added in fp32.  Gemm: y = alpha · (float)
+ * (D · s) + beta · C, each step in fp32 (a factor 1 left out).
+ *
+ * The accumulator (bs_dot_resolve).  acc = exact means: the format's own
+ * when weights and inputs have the same format (int32 for int/fixed/binary/
+ * ternary, the quire for posits, ELMA for log8 and log16, Kulisch for the
+ * rest, as bs_dot); for two formats, int32 when both are integer-valued (on
+ * the integer codes of each), the quire of the wider posit for two posits of
+ * one es, else Kulisch (floats, posits of different es, two log formats,
+ * block formats, kmeans, fp32 inputs).  An explicit accumulator must apply
+ * to the pair — int32 to two integer-valued formats, the quire to two posits
+ * of one es, ELMA to log8 × log8 or log16 × log16 — or the run fails with a
+ * one-line reason naming the layer (e.g. ELMA with int8 weights, the quire
+ * with a float).  D is the accumulator's content (bs_dot_result.value) for
+ * every accumulator but ELMA, whose output is its own linear→log8 (log16)
+ * conversion (.rounded): the ELMA hardware emits log8.  fp32 and fp16
+ * accumulators round every product and every sum in k order, not BLAS's.
+ *
+ * Scales live outside the accumulator, so a scaling that maps the data's
+ * maximum onto the format's (maxabs, layer-pow2, …) puts products near
+ * max², which overflow narrow registers: fp16 sums reach inf, and log8
+ * products (up to 2^24) exceed ELMA's 13 integer bits, so nearly every
+ * output saturates to ±maxpos.  That is what such hardware would do; for
+ * ELMA, scaling "none" (values near 1) is the meaningful choice.
  *
  * Scales: per output channel (channel scaling) or per layer; block scaling
  * of an element format (several scales in one dot product) is refused.
@@ -32,16 +48,17 @@
  *
  * Unit-scale values come from the fake-quantized data: bs_format_quantize
  * promises q = (float) (v · s) for v = round_f (x / s), and v is the one value
- * of f for which that holds (found by bisection over the sorted values, or
- * over the integer codes of int<N>/fixed<Q>; where several values would give
- * the same float, e.g. in float underflow, or for formats wider than 16 bits,
- * v is recomputed from x by bs_format_round).  Block formats and kmeans are
- * requantized by their reference quantizer over the same elements (fast ≡
- * reference by contract).
+ * of f for which that holds — found among the sorted values (formats of ≤ 8
+ * bits) or around the code nearest q / s (int<N>, fixed<Q>).  Where several
+ * values give the same float (float underflow), and for other formats wider
+ * than 8 bits, v is recomputed from x by bs_format_round.  Block formats and
+ * kmeans are requantized by their reference quantizer over the same elements
+ * (fast ≡ reference, by contract).
  *
  * The dot products run through bs_dot_kernel (dot-kernels.c): integer GEMM
  * for int32, the ELMA log8 table, sequential fp32/fp16, Kulisch per output
- * for the rest.  Each call handles one chunk on the calling worker thread.
+ * for the rest.  Each call handles one chunk on the calling worker thread
+ * (the evaluator runs chunks on its workers).
  */
 #include "eval-private.h"
 #include "bs-dot-kernel.h"
@@ -469,23 +486,37 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
   static void NAME (const bs_geom *g, int64_t nc, const T *x, T zero, T *rows)           \
   {                                                                                      \
     int64_t kk = nc * g->kh * g->kw;                                                     \
-    for (int64_t oy = 0; oy < g->oh; oy++)                                               \
-      for (int64_t ox = 0; ox < g->ow; ox++)                                             \
-        {                                                                                \
-          T *r = rows + (oy * g->ow + ox) * kk;                                          \
-          for (int64_t c = 0; c < nc; c++)                                               \
-            for (int64_t ky = 0; ky < g->kh; ky++)                                       \
-              {                                                                          \
-                int64_t iy = oy * g->sh - g->pt + ky * g->dh;                            \
-                const T *src = x + (c * g->ih + iy) * g->iw;                             \
-                bool in_y = iy >= 0 && iy < g->ih;                                       \
-                for (int64_t kx = 0; kx < g->kw; kx++)                                   \
-                  {                                                                      \
-                    int64_t ix = ox * g->sw - g->pl + kx * g->dw;                        \
-                    *r++ = in_y && ix >= 0 && ix < g->iw ? src[ix] : zero;               \
-                  }                                                                      \
-              }                                                                          \
-        }                                                                                \
+    for (int64_t ox = 0; ox < g->ow; ox++)                                               \
+      {                                                                                  \
+        /* the taps kx in [lo, hi) fall inside the row: the same for every oy */         \
+        int64_t x0 = ox * g->sw - g->pl, lo = 0, hi = g->kw;                             \
+        while (lo < g->kw && x0 + lo * g->dw < 0)                                        \
+          lo++;                                                                          \
+        while (hi > lo && x0 + (hi - 1) * g->dw >= g->iw)                                \
+          hi--;                                                                          \
+        for (int64_t oy = 0; oy < g->oh; oy++)                                           \
+          {                                                                              \
+            T *r = rows + (oy * g->ow + ox) * kk;                                        \
+            for (int64_t c = 0; c < nc; c++)                                             \
+              for (int64_t ky = 0; ky < g->kh; ky++, r += g->kw)                         \
+                {                                                                        \
+                  int64_t iy = oy * g->sh - g->pt + ky * g->dh;                          \
+                  int64_t base = (c * g->ih + iy) * g->iw + x0;                          \
+                  if (iy < 0 || iy >= g->ih)                                             \
+                    {                                                                    \
+                      for (int64_t kx = 0; kx < g->kw; kx++)                             \
+                        r[kx] = zero;                                                    \
+                      continue;                                                          \
+                    }                                                                    \
+                  for (int64_t kx = 0; kx < lo; kx++)                                    \
+                    r[kx] = zero;                                                        \
+                  for (int64_t kx = lo; kx < hi; kx++)                                   \
+                    r[kx] = x[base + kx * g->dw];                                        \
+                  for (int64_t kx = hi; kx < g->kw; kx++)                                \
+                    r[kx] = zero;                                                        \
+                }                                                                        \
+          }                                                                              \
+      }                                                                                  \
   }
 
 DEFINE_IM2ROWS (im2rows_16, int16_t)

@@ -82,6 +82,8 @@ int _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc,
                              size_t errlen);
 /* Formats whose values carry their own scales: no extra scaling applies. */
 bool _bs_ev_self_scaled (const bs_format *f);
+/* BS_SCALING_AUTO resolved for a format (other choices unchanged). */
+bs_scaling _bs_ev_scaling (const bs_format *f, bs_scaling s);
 
 double _bs_sqnr_db (double signal, double noise);
 

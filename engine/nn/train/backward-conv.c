@@ -2,7 +2,8 @@
  * padding, dilation), lowered to im2col + sgemm over chunks of images.
  *
  * Per thread, a slice of the batch; per chunk of images and group:
- *   cols [Kg, cn·P]   patches of the chunk (Kg = C/G · kh · kw, P = oh · ow)
+ *   cols [Kg, cn·P]   patches of the chunk (Kg = C/G · kh · kw, P = oh · ow),
+ *                     kept from a training forward for the backward pass
  *   Y_g = W_g · cols                         forward
  *   dW_g += dY_g · colsᵀ, dB += Σ dY_g        into the thread's partials
  *   dcols = W_gᵀ · dY_g, col2im → dX          the adjoint of im2col
@@ -10,6 +11,7 @@
 #include "train-private.h"
 
 #include <cblas.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Output columns [lo, hi) whose input column ix0 + ox·sw lies in [0, iw). */
@@ -114,6 +116,7 @@ typedef struct {
   const float *dy; /* backward */
   float *dx;       /* NULL: no input gradient */
   bool dw, db;     /* weight / bias gradients wanted */
+  bool cached;     /* tn->cols holds the forward pass's patches */
   int64_t wn;      /* weight elements (bias partials follow them) */
   char err[160];
 } conv_task;
@@ -150,6 +153,9 @@ conv_fwd_run (void *ctx, int tid, int nt)
       int64_t cn = b1 - c0 < chunk ? b1 - c0 : chunk, ld = cn * P;
       for (int64_t gi = 0; gi < G; gi++)
         {
+          /* training keeps the patches for the weight gradient */
+          if (c->tn->cols)
+            cols = c->tn->cols + c0 * G * Kg * P + gi * Kg * ld;
           for (int64_t i = 0; i < cn; i++)
             im2col_ld (g, Cg, c->x + ((c0 + i) * d->c + gi * Cg) * HW, cols + i * P, ld);
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) Mg, (int) ld, (int) Kg,
@@ -180,7 +186,24 @@ _tr_conv_forward (bs_trainer *t, tr_node *tn, char *err, size_t errlen)
   c.y = _tr_data (t, nd->outputs[0]);
   if (tn->quant_in)
     c.x = tn->qx;
-  _tr_pool_run (t->pool, conv_fwd_run, &c);
+  tn->cols_n = 0;
+  if (t->mode != TR_MODE_EVAL)
+    {
+      const bs_conv_dims *d = &tn->cd;
+      size_t sz = (size_t) (t->cap * d->c * d->g.kh * d->g.kw * d->g.oh * d->g.ow);
+      if (!tn->cols)
+        tn->cols = malloc ((sz ? sz : 1) * sizeof (float));
+      if (!tn->cols)
+        return _tr_fail (err, errlen, "out of memory");
+      tn->cols_n = t->n;
+    }
+  {
+    float *keep = tn->cols;
+    if (t->mode == TR_MODE_EVAL)
+      tn->cols = NULL;   /* evaluation uses per-thread scratch */
+    _tr_pool_run (t->pool, conv_fwd_run, &c);
+    tn->cols = keep;
+  }
   return 0;
 }
 
@@ -228,10 +251,14 @@ conv_bwd_run (void *ctx, int tid, int nt)
               }
           if (c->dw)
             {
-              for (int64_t i = 0; i < cn; i++)
-                im2col_ld (g, Cg, c->x + ((c0 + i) * d->c + gi * Cg) * HW, cols + i * P, ld);
+              const float *pc = cols;
+              if (c->cached)
+                pc = c->tn->cols + c0 * G * Kg * P + gi * Kg * ld;
+              else
+                for (int64_t i = 0; i < cn; i++)
+                  im2col_ld (g, Cg, c->x + ((c0 + i) * d->c + gi * Cg) * HW, cols + i * P, ld);
               cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) Mg, (int) Kg,
-                           (int) ld, 1.0f, dyc, (int) ld, cols, (int) ld, 1.0f,
+                           (int) ld, 1.0f, dyc, (int) ld, pc, (int) ld, 1.0f,
                            part + gi * Mg * Kg, (int) Kg);
             }
           if (c->dx)
@@ -262,6 +289,7 @@ _tr_conv_backward (bs_trainer *t, tr_node *tn, char *err, size_t errlen)
   c.dw = wp >= 0;
   c.db = bp >= 0;
   c.wn = bs_tensor_numel (&t->g->values[nd->inputs[1]].data);
+  c.cached = tn->cols && tn->cols_n == t->n;
   if ((size_t) (c.wn + tn->cd.m) > t->part_n)
     return _tr_fail (err, errlen, "node '%s': partial buffer too small", nd->name);
   _tr_pool_run (t->pool, conv_bwd_run, &c);

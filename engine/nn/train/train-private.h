@@ -82,6 +82,8 @@ typedef struct {
   float lo, hi;          /* Clip */
   int64_t rows_per_image, k, ncols;   /* Gemm/MatMul: per image rows, inner dim, out cols */
   int64_t outer, len, inner;          /* Softmax, BN (len = channels) */
+  float *cols;           /* Conv: im2col patches of the last training forward */
+  int64_t cols_n;        /* the batch they are for (0: none) */
   int32_t *argmax;       /* MaxPool: [cap, C, oh, ow] winning cell per output */
   /* BN: batch statistics of the last training forward */
   float *bn_mean, *bn_invstd;

@@ -522,6 +522,7 @@ bs_trainer_free (bs_trainer *t)
         free (t->nodes[i].bn_invstd);
         free (t->nodes[i].qx);
         free (t->nodes[i].argmax);
+        free (t->nodes[i].cols);
         free (t->nodes[i].dq);
       }
   if (t->params)
