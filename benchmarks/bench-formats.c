@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bs-dot.h"
+#include "bs-dot-kernel.h"
 #include "bs-format.h"
 
 #define N (1u << 24)
@@ -101,5 +102,72 @@ main (int argc, char **argv)
     }
   free (in);
   free (out);
+
+  /* exact dot products: a 64 x 64 block of dot products of length 4096 */
+  {
+    static const struct { const char *fmt, *acc; } dots[] = {
+      { "fp32", "fp32" }, { "int8", "int32" }, { "log8", "elma" }, { "fp8_e4m3", "kulisch" },
+    };
+    enum { M = 64, NN = 64, K = 4096 };
+    double *u = malloc ((size_t) (M + NN) * K * sizeof *u);
+    char *ops = malloc ((size_t) (M + NN) * K * 8);
+    double *res = malloc ((size_t) M * NN * sizeof *res);
+
+    printf ("\n# exact dot products: %d x %d outputs of length %d, one thread, best of 3\n",
+            M, NN, K);
+    printf ("%-10s %-8s %-8s %10s %12s\n", "format", "acc", "kernel", "M MAC/s", "vs fp32");
+    double base = 0;
+    for (size_t d = 0; d < sizeof dots / sizeof dots[0]; d++)
+      {
+        bs_format f;
+        bs_acc acc;
+        char err[256];
+        bs_dot_kernel *k;
+        size_t osz;
+        double best = 1e30;
+        int64_t macs = (int64_t) M * NN * K;
+
+        if (argc > 1 && strstr (argv[1], dots[d].fmt) == NULL)
+          continue;
+        bs_format_parse (dots[d].fmt, &f, err, sizeof err);
+        bs_acc_parse (dots[d].acc, &acc);
+        k = bs_dot_kernel_new (&f, &f, acc, err, sizeof err);
+        if (!k)
+          {
+            printf ("%-10s %-8s   (%s)\n", dots[d].fmt, dots[d].acc, err);
+            continue;
+          }
+        for (size_t i = 0; i < (size_t) (M + NN) * K; i++)
+          u[i] = bs_format_round (&f, 0.5 * normal ());
+        osz = bs_dot_kernel_operand_size (k);
+        if (bs_dot_kernel_pack (k, 0, u, (size_t) M * K, ops, err, sizeof err) < 0
+            || bs_dot_kernel_pack (k, 1, u + (size_t) M * K, (size_t) NN * K,
+                                   ops + (size_t) M * K * osz, err, sizeof err) < 0)
+          {
+            printf ("%-10s %-8s   (%s)\n", dots[d].fmt, dots[d].acc, err);
+            bs_dot_kernel_free (k);
+            continue;
+          }
+        /* the generic Kulisch kernel is slow: one repetition of a quarter */
+        for (int r = 0; r < 3; r++)
+          {
+            int64_t m = strcmp (bs_dot_kernel_kind (k), "generic") == 0 ? M / 4 : M;
+            double t = now ();
+            bs_dot_kernel_run (k, m, NN, K, ops, K, ops + (size_t) M * K * osz, K, res, NN,
+                               NULL, err, sizeof err);
+            t = (now () - t) * (double) M / (double) m;
+            if (t < best)
+              best = t;
+          }
+        if (d == 0)
+          base = macs / best;
+        printf ("%-10s %-8s %-8s %10.0f %12.3f\n", dots[d].fmt, dots[d].acc,
+                bs_dot_kernel_kind (k), macs / best / 1e6, macs / best / base);
+        bs_dot_kernel_free (k);
+      }
+    free (u);
+    free (ops);
+    free (res);
+  }
   return 0;
 }
