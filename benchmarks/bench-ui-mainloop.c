@@ -7,8 +7,11 @@
  * nominal period, is how long the main loop stalled.  Run under a display
  * (xvfb-run); the target is 50 ms.
  *
+ * The same window idle for --baseline seconds first gives the gaps the
+ * machine itself causes (scheduling, other processes), for comparison.
+ *
  *   bench-ui-mainloop [--model data/models/fmnist-cnn.onnx] [--dataset fashion-mnist]
- *                     [--formats LIST] [--limit 1000] [--seconds 120]
+ *                     [--formats LIST] [--limit 1000] [--seconds 120] [--baseline 10]
  */
 #include "config.h"
 
@@ -131,19 +134,20 @@ main (int argc, char *argv[])
 {
   g_autofree char *model = NULL, *dataset = NULL, *formats = NULL;
   gint64 limit = 1000;
-  int seconds = 120;
+  int seconds = 120, baseline = 10;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model, "ONNX model (default: the bundled CNN)", "M" },
     { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, "Dataset (default fashion-mnist)", "D" },
     { "formats", 0, 0, G_OPTION_ARG_STRING, &formats, "Grid formats", "LIST" },
     { "limit", 0, 0, G_OPTION_ARG_INT64, &limit, "Test images of the sweep (default 1000)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "Stop after this long (default 120)", "S" },
+    { "baseline", 0, 0, G_OPTION_ARG_INT, &baseline, "Idle measurement first (default 10 s)", "S" },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("— main-loop stalls during a sweep");
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL, *db = NULL;
-  Gaps timer = { 0 }, frames = { 0 };
+  Gaps timer = { 0 }, frames = { 0 }, idle_timer = { 0 }, idle_frames = { 0 };
   g_autoptr (BsSweepRequest) r = NULL;
   BsWindow *win;
   gint64 t0, deadline;
@@ -186,6 +190,25 @@ main (int argc, char *argv[])
     }
   printf ("model open and fp32 evaluated in %.1f s\n", (g_get_monotonic_time () - t0) / 1e6);
 
+  /* the machine alone: the window open, nothing running */
+  idle_timer.gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  idle_frames.gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (baseline > 0)
+    {
+      guint tick;
+
+      timer_id = g_timeout_add (10, on_timeout, &idle_timer);
+      tick = gtk_widget_add_tick_callback (GTK_WIDGET (win->plot), on_tick, &idle_frames, NULL);
+      deadline = g_get_monotonic_time () + (gint64) baseline * G_USEC_PER_SEC;
+      while (g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      g_source_remove (timer_id);
+      gtk_widget_remove_tick_callback (GTK_WIDGET (win->plot), tick);
+      printf ("idle window, %d s:\n", baseline);
+      report ("10 ms timer", &idle_timer, 10);
+      report ("frame clock", &idle_frames, 1000.0 / 60);
+    }
+
   timer.gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
   frames.gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
   timer_id = g_timeout_add (10, on_timeout, &timer);
@@ -208,6 +231,7 @@ main (int argc, char *argv[])
     }
   g_source_remove (edit_id);
   g_source_remove (timer_id);
+  printf ("during the sweep:\n");
   printf ("sweep of %s on %" G_GINT64_FORMAT " images took %.1f s, with a layer edit every 2 s\n",
           formats ? formats : "9 formats", limit, (g_get_monotonic_time () - t0) / 1e6);
   report ("10 ms timer", &timer, 10);
@@ -233,5 +257,7 @@ main (int argc, char *argv[])
   }
   g_array_unref (timer.gaps);
   g_array_unref (frames.gaps);
+  g_array_unref (idle_timer.gaps);
+  g_array_unref (idle_frames.gaps);
   return 0;
 }

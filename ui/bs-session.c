@@ -7,8 +7,12 @@
  * what never changes and runs without the lock. */
 #include "config.h"
 
-#include <glib/gi18n.h>
 #include <math.h>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include "bs-session.h"
 
@@ -145,6 +149,20 @@ bs_session_is_busy (BsSession *self)
   return self->busy > 0;
 }
 
+/* Nice 10 for this thread: on Linux, priority is per thread and threads
+ * inherit it, so the evaluator's workers started from here run below the
+ * main loop.  Elsewhere: nothing. */
+void
+bs_worker_lower_priority (void)
+{
+#ifdef __linux__
+  pid_t tid = (pid_t) syscall (SYS_gettid);
+
+  if (getpriority (PRIO_PROCESS, (id_t) tid) < 10)
+    setpriority (PRIO_PROCESS, (id_t) tid, 10);
+#endif
+}
+
 /* Open ----------------------------------------------------------------------- */
 
 static void
@@ -152,8 +170,10 @@ open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
 {
   BsSession *self = source;
   GError *error = NULL;
-  BsProject *p = bs_project_open (self->model, self->dataset, &self->options, &error);
+  BsProject *p;
 
+  bs_worker_lower_priority ();
+  p = bs_project_open (self->model, self->dataset, &self->options, &error);
   if (!p)
     g_task_return_error (task, error);
   else
@@ -240,6 +260,7 @@ evaluate_thread (GTask *task, gpointer source, gpointer data, GCancellable *canc
   gulong id = 0;
   gboolean ok;
 
+  bs_worker_lower_priority ();
   g_mutex_lock (&self->lock);
   if (g_task_return_error_if_cancelled (task))
     {

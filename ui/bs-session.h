@@ -53,6 +53,10 @@ BsEvaluation *bs_session_energy_finish    (BsSession           *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 
+/* Run the calling worker thread (and the threads it starts) at background
+ * priority, so that the main loop keeps its share of the processors. */
+void            bs_worker_lower_priority  (void);
+
 /* Targets, off the main thread. */
 void            bs_target_load_async      (const char          *name,
                                            GCancellable        *cancellable,

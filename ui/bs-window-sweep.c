@@ -27,9 +27,6 @@ struct _BsSweepRun
   BsWindow *window;            /* strong while the run is in flight */
   BsSweepRequest *request;
   GCancellable *cancellable;
-  BsProject *project;
-  BsSharedTarget *target;
-  BsStore *store;
   gint64 sweep_id;
   BsPlotSeries *series;        /* the points streamed so far */
   GHashTable *seen;            /* canonical texts streamed */
@@ -37,22 +34,41 @@ struct _BsSweepRun
 
 static void start_next (BsWindow *self);
 
-/* Opening, closing --------------------------------------------------------- */
+/* The worker ---------------------------------------------------------------- */
 
+/* A reported point, queued for the main thread. */
 typedef struct {
-  BsProject *project;
-  BsSharedTarget *target;
-  BsStore *store;
-  gboolean skip;               /* the sweep is already done */
-} Opened;
+  char *config;
+  double top1, energy_pj;
+} Reported;
+
+/* Shared by the worker and the main thread (the task data). */
+typedef struct {
+  BsSweepRequest *request;     /* the worker's copy */
+  BsSweepRun *run;             /* main thread only */
+  GMutex lock;
+  BsSweepProgress latest;      /* last_config not kept */
+  gboolean has_latest;
+  GArray *points;              /* Reported, queued */
+  gboolean idle_pending;
+  gboolean skipped;            /* already done: not run */
+  BsSweepSummary summary;
+} Shared;
 
 static void
-opened_free (Opened *o)
+reported_clear (gpointer data)
 {
-  g_clear_pointer (&o->project, bs_project_free);
-  g_clear_pointer (&o->target, bs_shared_target_unref);
-  g_clear_pointer (&o->store, bs_store_close);
-  g_free (o);
+  g_free (((Reported *) data)->config);
+}
+
+static void
+shared_free (Shared *sh)
+{
+  bs_sweep_request_free (sh->request);
+  g_mutex_clear (&sh->lock);
+  g_array_unref (sh->points);
+  bs_sweep_summary_clear (&sh->summary);
+  g_free (sh);
 }
 
 /* TRUE if the store holds a finished sweep of this spec on this model,
@@ -78,69 +94,71 @@ already_done (BsStore *store, BsProject *p, const BsSweepRequest *r)
   return FALSE;
 }
 
+static gboolean flush_idle (gpointer data);
+
+/* In the worker, at most every 100 ms (bs_sweep_run): queue the point and
+ * the state; at most one idle callback waits for the main thread. */
 static void
-open_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+on_thread_progress (const BsSweepProgress *p, gpointer data)
 {
-  const BsSweepRequest *r = data;
+  GTask *task = data;
+  Shared *sh = g_task_get_task_data (task);
+  gboolean schedule;
+
+  g_mutex_lock (&sh->lock);
+  sh->latest = *p;
+  sh->latest.last_config = NULL;
+  sh->has_latest = TRUE;
+  if (p->last_config && isfinite (p->last_top1) && isfinite (p->last_energy_pj))
+    {
+      Reported r = { g_strdup (p->last_config), p->last_top1, p->last_energy_pj };
+
+      g_array_append_val (sh->points, r);
+    }
+  schedule = !sh->idle_pending;
+  sh->idle_pending = TRUE;
+  g_mutex_unlock (&sh->lock);
+  if (schedule)
+    g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT_IDLE, flush_idle,
+                                g_object_ref (task), g_object_unref);
+}
+
+/* Open the project (with the request's image limit), the target and a store
+ * connection of its own, run the sweep, close them: all in this thread, at
+ * background priority. */
+static void
+run_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Shared *sh = data;
+  const BsSweepRequest *r = sh->request;
   BsProjectOptions o = BS_PROJECT_OPTIONS_INIT;
-  Opened *op = g_new0 (Opened, 1);
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (BsSharedTarget) target = NULL;
+  g_autoptr (BsProject) project = NULL;
   GError *error = NULL;
 
+  bs_worker_lower_priority ();
   o.limit = r->limit;
   o.threads = r->threads;
-  if (!(op->store = bs_store_open (r->db, &error)) ||
-      !(op->target = bs_shared_target_load (r->target, &error)) ||
-      !(op->project = bs_project_open (r->model, r->dataset, &o, &error)))
+  if (!(store = bs_store_open (r->db, &error)) ||
+      !(target = bs_shared_target_load (r->target, &error)) ||
+      !(project = bs_project_open (r->model, r->dataset, &o, &error)))
     {
-      opened_free (op);
       g_task_return_error (task, error);
       return;
     }
-  op->skip = r->skip_if_done && already_done (op->store, op->project, r);
-  g_task_return_pointer (task, op, (GDestroyNotify) opened_free);
-}
-
-static void
-close_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  g_task_return_boolean (task, TRUE);   /* the task data (Opened) is freed here */
-}
-
-static void
-on_closed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (BsWindow) self = data;
-
-  _bs_window_release (self);
-}
-
-/* Free the project, target and store in a worker (closing the store may
- * checkpoint its journal). */
-static void
-close_in_thread (BsWindow *self, Opened *op)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, NULL, on_closed, g_object_ref (self));
-
-  g_task_set_task_data (task, op, (GDestroyNotify) opened_free);
-  _bs_window_hold (self);
-  g_task_run_in_thread (task, close_thread);
-}
-
-static void
-run_free (BsSweepRun *run)
-{
-  Opened *op = g_new0 (Opened, 1);
-
-  op->project = g_steal_pointer (&run->project);
-  op->target = g_steal_pointer (&run->target);
-  op->store = g_steal_pointer (&run->store);
-  close_in_thread (run->window, op);
-  bs_sweep_request_free (run->request);
-  g_clear_object (&run->cancellable);
-  g_clear_object (&run->series);
-  g_hash_table_unref (run->seen);
-  g_clear_object (&run->window);
-  g_free (run);
+  if (g_cancellable_is_cancelled (cancellable) ||
+      (r->skip_if_done && already_done (store, project, r)))
+    {
+      sh->skipped = TRUE;
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (!bs_sweep_run (project, bs_shared_target_get (target), store, &r->spec, cancellable,
+                     on_thread_progress, task, &sh->summary, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /* Progress ----------------------------------------------------------------- */
@@ -201,35 +219,58 @@ adopt_sweep (BsWindow *self, BsSweepRun *run, gint64 sweep_id)
   _bs_window_reload_sweeps (self, 0);
 }
 
+/* Main thread: what the worker queued. */
 static void
-on_progress (const BsSweepProgress *p, gpointer data)
+flush (Shared *sh)
 {
-  BsSweepRun *run = data;
+  BsSweepRun *run = sh->run;
   BsWindow *self = run->window;
-  GPtrArray *canon;
+  g_autoptr (GArray) points = NULL;
+  BsSweepProgress p;
+  gboolean has;
 
-  if (g_cancellable_is_cancelled (self->cancellable))
+  g_mutex_lock (&sh->lock);
+  points = g_steal_pointer (&sh->points);
+  sh->points = g_array_new (FALSE, FALSE, sizeof (Reported));
+  g_array_set_clear_func (sh->points, reported_clear);
+  p = sh->latest;
+  has = sh->has_latest;
+  sh->idle_pending = FALSE;
+  g_mutex_unlock (&sh->lock);
+
+  if (!has || g_cancellable_is_cancelled (self->cancellable))
     return;
-  if (run->sweep_id == 0 && p->sweep_id > 0)
-    adopt_sweep (self, run, p->sweep_id);
-  show_progress (self, run, p);
-  if (run->series)
-    _bs_window_update_sweep_row (self, run->sweep_id, (gint64) p->done);
-  if (!run->series || !p->last_config || !isfinite (p->last_top1) ||
-      g_hash_table_contains (run->seen, p->last_config))
+  if (run->sweep_id == 0 && p.sweep_id > 0)
+    adopt_sweep (self, run, p.sweep_id);
+  show_progress (self, run, &p);
+  if (!run->series)
     return;
-  canon = g_hash_table_lookup (self->streamed, run->series);
-  if (canon)
+  _bs_window_update_sweep_row (self, run->sweep_id, (gint64) p.done);
+  for (guint i = 0; i < points->len; i++)
     {
+      Reported *r = &g_array_index (points, Reported, i);
+      GPtrArray *canon = g_hash_table_lookup (self->streamed, run->series);
       g_autofree char *label = NULL;
-      BsPlotPoint pt = { p->last_energy_pj, p->last_top1, 0, 0, NULL };
+      BsPlotPoint pt = { r->energy_pj, r->top1, 0, 0, NULL };
 
-      pt.family = bs_config_summary (p->last_config, &label);
+      if (!canon || g_hash_table_contains (run->seen, r->config))
+        continue;
+      pt.family = bs_config_summary (r->config, &label);
       pt.label = label;
-      g_ptr_array_add (canon, g_strdup (p->last_config));
+      g_ptr_array_add (canon, g_strdup (r->config));
+      g_hash_table_add (run->seen, g_strdup (r->config));
       bs_plot_series_append (run->series, &pt, 1);
     }
-  g_hash_table_add (run->seen, g_strdup (p->last_config));
+}
+
+static gboolean
+flush_idle (gpointer data)
+{
+  GTask *task = data;
+
+  if (!g_task_get_completed (task))
+    flush (g_task_get_task_data (task));
+  return G_SOURCE_REMOVE;
 }
 
 /* The canonical text of a point streamed into series (its store id is not
@@ -245,16 +286,27 @@ _bs_window_streamed_canonical (BsWindow *self, BsPlotSeries *series, guint index
 /* Running -------------------------------------------------------------------- */
 
 static void
+run_free (BsSweepRun *run)
+{
+  bs_sweep_request_free (run->request);
+  g_clear_object (&run->cancellable);
+  g_clear_object (&run->series);
+  g_hash_table_unref (run->seen);
+  g_clear_object (&run->window);
+  g_free (run);
+}
+
+static void
 on_finished (GObject *source, GAsyncResult *result, gpointer data)
 {
   BsSweepRun *run = data;
-  BsWindow *self = g_object_ref (run->window);
+  g_autoptr (BsWindow) self = g_object_ref (run->window);
+  Shared *sh = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
-  BsSweepSummary sum = { 0 };
   gint64 sweep_id;
-  gboolean ok = bs_sweep_run_finish (result, &sum, &error);
 
-  if (!ok && !g_error_matches (error, BS_SWEEP_ERROR, BS_SWEEP_ERROR_CANCELLED) &&
+  flush (sh);
+  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
       !g_cancellable_is_cancelled (self->cancellable))
     {
       g_autofree char *title = run_title (run);
@@ -263,55 +315,17 @@ on_finished (GObject *source, GAsyncResult *result, gpointer data)
 
       _bs_window_toast (self, msg);
     }
-  bs_sweep_summary_clear (&sum);
   if (run->series && self->streamed)
     g_hash_table_remove (self->streamed, run->series);
   self->sweep = NULL;
   sweep_id = run->sweep_id;
   run_free (run);
   _bs_window_release (self);
-  if (!g_cancellable_is_cancelled (self->cancellable))
-    {
-      _bs_window_reload_sweeps (self, sweep_id);   /* statuses, counts, its series from the store */
-      start_next (self);
-    }
-  g_object_unref (self);
-}
-
-static void
-on_opened (GObject *source, GAsyncResult *result, gpointer data)
-{
-  BsSweepRun *run = data;
-  BsWindow *self = run->window;
-  g_autoptr (GError) error = NULL;
-  Opened *op = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (!op || op->skip || g_cancellable_is_cancelled (run->cancellable))
-    {
-      if (op)
-        close_in_thread (self, op);
-      else if (!g_cancellable_is_cancelled (run->cancellable))
-        {
-          /* TRANSLATORS: %s names the file and the problem */
-          g_autofree char *msg = g_strdup_printf (_("Could not start the sweep: %s"), error->message);
-
-          _bs_window_toast (self, msg);
-        }
-      g_object_ref (self);
-      self->sweep = NULL;
-      run_free (run);
-      _bs_window_release (self);
-      if (!g_cancellable_is_cancelled (self->cancellable))
-        start_next (self);
-      g_object_unref (self);
-      return;
-    }
-  run->project = g_steal_pointer (&op->project);
-  run->target = g_steal_pointer (&op->target);
-  run->store = g_steal_pointer (&op->store);
-  opened_free (op);
-  bs_sweep_run_async (run->project, bs_shared_target_get (run->target), run->store,
-                      &run->request->spec, run->cancellable, on_progress, run, on_finished, run);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (!sh->skipped)
+    _bs_window_reload_sweeps (self, sweep_id);   /* statuses, counts, its series from the store */
+  start_next (self);
 }
 
 static void
@@ -319,6 +333,7 @@ start_next (BsWindow *self)
 {
   BsSweepRequest *r;
   BsSweepRun *run;
+  Shared *sh;
   g_autoptr (GTask) task = NULL;
 
   if (self->sweep || !(r = g_queue_pop_head (self->sweep_queue)))
@@ -338,10 +353,18 @@ start_next (BsWindow *self)
   gtk_revealer_set_reveal_child (self->sweep_revealer, TRUE);
   _bs_window_update_actions (self);
 
+  sh = g_new0 (Shared, 1);
+  sh->request = bs_sweep_request_copy (r);
+  sh->run = run;
+  g_mutex_init (&sh->lock);
+  sh->points = g_array_new (FALSE, FALSE, sizeof (Reported));
+  g_array_set_clear_func (sh->points, reported_clear);
   _bs_window_hold (self);
-  task = g_task_new (NULL, NULL, on_opened, run);
-  g_task_set_task_data (task, bs_sweep_request_copy (r), (GDestroyNotify) bs_sweep_request_free);
-  g_task_run_in_thread (task, open_thread);
+  task = g_task_new (NULL, run->cancellable, on_finished, run);
+  /* the worker always ends its transaction; cancelling is its result */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, sh, (GDestroyNotify) shared_free);
+  g_task_run_in_thread (task, run_thread);
 }
 
 /* Queue a sweep on the open model and project (request taken). */
