@@ -311,25 +311,63 @@ test_kernel_fp16 (void)
 static void
 test_kernel_kulisch (void)
 {
-  check_random ("fp8_e4m3", "fp8_e4m3", BS_ACC_EXACT, 1e9, 1e9, TRUE, "generic", 41);
-  check_random ("int8", "fp8_e4m3", BS_ACC_EXACT, 1e9, 1e9, FALSE, "generic", 42);
-  check_random ("int8", "fp32", BS_ACC_EXACT, 1e9, 1e30, FALSE, "generic", 43);
-  check_random ("mxfp4", "mxfp4", BS_ACC_EXACT, 100, 0.01, FALSE, "generic", 44);
-  check_random ("nf4", "fp8_e5m2", BS_ACC_KULISCH, 3, 1e9, FALSE, "generic", 45);
-  check_random ("log8", "log8", BS_ACC_KULISCH, 1e9, 1e9, TRUE, "generic", 46);
-  check_random ("log8", "log16", BS_ACC_EXACT, 1e9, 1e9, FALSE, "generic", 47);
-  check_random ("log16", "log16", BS_ACC_ELMA, 4, 4, FALSE, "generic", 48);
-  check_random ("fixed8", "fixed8", BS_ACC_KULISCH, 1e9, 1e9, FALSE, "generic", 49);
+  /* narrow formats: the register as an int64 or int128 */
+  check_random ("fp8_e4m3", "fp8_e4m3", BS_ACC_EXACT, 1e9, 1e9, TRUE, "kulisch", 41);
+  check_random ("int8", "fp8_e4m3", BS_ACC_EXACT, 1e9, 1e9, FALSE, "kulisch", 42);
+  check_random ("fp8_e5m2", "fp8_e5m2", BS_ACC_KULISCH, INFINITY, INFINITY, TRUE, "kulisch", 43);
+  check_random ("fp16", "fp16", BS_ACC_KULISCH, 1e9, 1e9, FALSE, "kulisch", 44);
+  check_random ("fixed8", "fixed8", BS_ACC_KULISCH, 1e9, 1e9, FALSE, "kulisch", 45);
+  check_random ("fp4_e2m1", "fp6_e3m2", BS_ACC_KULISCH, 1e9, 1e9, FALSE, "kulisch", 46);
+  /* wide ranges: a Kulisch register per output where 128 bits do not do */
+  check_random ("int8", "fp32", BS_ACC_EXACT, 1e9, 1e30, FALSE, "kulisch", 47);
+  check_random ("mxfp4", "mxfp4", BS_ACC_EXACT, 100, 0.01, FALSE, "kulisch", 48);
+  check_random ("nf4", "fp8_e5m2", BS_ACC_KULISCH, 3, 1e9, FALSE, "kulisch", 49);
+  check_random ("log8", "log16", BS_ACC_EXACT, 1e9, 1e9, FALSE, "kulisch", 51);
+  check_random ("bf16", "fp8_e4m3", BS_ACC_KULISCH, 1e30, 1e9, TRUE, "kulisch", 53);
+  /* one log format: the family's reference, output by output */
+  check_random ("log8", "log8", BS_ACC_KULISCH, 1e9, 1e9, TRUE, "reference", 50);
+  check_random ("log16", "log16", BS_ACC_ELMA, 4, 4, FALSE, "reference", 52);
+  {
+    /* 2^15 + 2^-38 + 2^-48: just above the midpoint between 2^15 and its
+     * upper neighbour 2^15 + 2^-37, a tie only if the last term is lost */
+    double a[3] = { 256, 0x1p-19, 0x1p-24 }, b[3] = { 128, 0x1p-19, 0x1p-24 };
+    double na[3] = { -256, -0x1p-19, -0x1p-24 };
+    bs_format f = fmt ("fp16");
+    char err[256];
+    bs_dot_kernel *k = bs_dot_kernel_new (&f, &f, BS_ACC_EXACT, err, sizeof err);
+    int64_t pa[6], pb[3];
+    double out[2];
+    g_assert_cmpint (bs_dot_kernel_pack (k, 0, a, 3, pa, err, sizeof err), ==, 0);
+    g_assert_cmpint (bs_dot_kernel_pack (k, 0, na, 3, pa + 3, err, sizeof err), ==, 0);
+    g_assert_cmpint (bs_dot_kernel_pack (k, 1, b, 3, pb, err, sizeof err), ==, 0);
+    g_assert_cmpint (bs_dot_kernel_run (k, 2, 1, 3, pa, 3, pb, 3, out, 1, NULL, err, sizeof err),
+                     ==, 0);
+    g_assert_cmpfloat (out[0], ==, 0x1.0000000000001p15);
+    g_assert_cmpfloat (out[1], ==, -0x1.0000000000001p15);
+    check_kernel ("fp16", "fp16", BS_ACC_EXACT, 1, 1, 3, 3, 3, a, b, "kulisch");
+    bs_dot_kernel_free (k);
+  }
 }
 
 static void
 test_kernel_quire (void)
 {
-  check_random ("posit8_0", "posit8_0", BS_ACC_EXACT, 1e9, 1e9, TRUE, "generic", 51);
-  check_random ("posit8_2", "posit16_2", BS_ACC_EXACT, 1e9, 1e9, TRUE, "generic", 52);
-  check_random ("posit16_1", "posit16_1", BS_ACC_QUIRE, 1e9, 1e9, FALSE, "generic", 53);
+  bs_test_rng rng = { 58 };
+  bs_format f = fmt ("posit16_1");
+  double *a = g_new (double, 2 * 1500), *b = g_new (double, 2 * 1500);
+
+  check_random ("posit8_0", "posit8_0", BS_ACC_EXACT, 1e9, 1e9, TRUE, "kulisch", 54);
+  check_random ("posit8_2", "posit8_2", BS_ACC_QUIRE, 1e9, 1e9, TRUE, "kulisch", 55);
+  check_random ("posit16_1", "posit16_1", BS_ACC_QUIRE, 1e9, 1e9, FALSE, "kulisch", 56);
+  check_random ("posit8_2", "posit16_2", BS_ACC_EXACT, 1e9, 1e9, TRUE, "kulisch", 57);
   /* posits of different es: no common quire, Kulisch */
-  check_random ("posit8_0", "posit16_1", BS_ACC_EXACT, 1e9, 1e9, FALSE, "generic", 54);
+  check_random ("posit8_0", "posit16_1", BS_ACC_EXACT, 1e9, 1e9, FALSE, "kulisch", 59);
+  /* posit16_1 × posit16_1 over 1500 terms needs more than 128 bits */
+  random_values (&f, &rng, a, 2 * 1500, 1e9, FALSE, FALSE);
+  random_values (&f, &rng, b, 2 * 1500, 1e9, FALSE, FALSE);
+  check_kernel ("posit16_1", "posit16_1", BS_ACC_QUIRE, 2, 2, 1500, 1500, 1500, a, b, "kulisch");
+  g_free (a);
+  g_free (b);
 }
 
 static void

@@ -99,6 +99,7 @@ test_roundtrip (Fixture *fx, gconstpointer data)
   g_assert_cmpfloat (found->m.energy_pj, ==, 1234.5);
   g_assert_true (isnan (found->m.area_um2));
   g_assert_cmpstr (found->m.path, ==, "fake-quant");
+  g_clear_pointer (&found, bs_store_result_free);
   g_assert_false (bs_store_lookup (store, sweep, "v1;cfg-b", &found, &error));
   g_assert_null (found);
 

@@ -224,6 +224,17 @@ evaluated (BsWindow *win, gconstpointer canon)
          bs_plot_series_get_n_points (win->tuning) == 1;
 }
 
+/* Close the window and wait for the work it cancels to wind down. */
+static void
+close_window (BsWindow *win)
+{
+  g_autoptr (BsSession) session = g_object_ref (win->session);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  while (bs_session_is_busy (session))
+    g_main_context_iteration (NULL, TRUE);
+}
+
 static BsWindow *
 open_window (Fixture *fx)
 {
@@ -348,7 +359,7 @@ test_opens_model (Fixture *fx, gconstpointer data)
   g_assert_true (gtk_revealer_get_reveal_child (win->details_revealer));
   g_assert_nonnull (bs_energy_chart_get_data (win->energy_chart));
   bs_config_free (fp32);
-  gtk_window_destroy (GTK_WINDOW (win));
+  close_window (win);
 }
 
 static void
@@ -381,7 +392,7 @@ test_edit_moves_point (Fixture *fx, gconstpointer data)
   assert_point (win, &m_edit);
   bs_config_free (edited);
   bs_config_free (fp32);
-  gtk_window_destroy (GTK_WINDOW (win));
+  close_window (win);
 }
 
 /* bs_xml_write replaces the file atomically: once there, it is complete. */
@@ -430,7 +441,7 @@ test_export_import (Fixture *fx, gconstpointer data)
   wait_for (win, evaluated, imported_text);
   g_assert_cmpstr (bs_layer_table_get_text (win->layer_table, 2, BS_LAYER_COLUMN_WEIGHT), ==, "fixed6");
   bs_config_free (imported);
-  gtk_window_destroy (GTK_WINDOW (win));
+  close_window (win);
 }
 
 static gboolean
@@ -469,7 +480,47 @@ test_sweep_dialog_runs (Fixture *fx, gconstpointer data)
   row = gtk_widget_get_first_child (GTK_WIDGET (win->sweep_list));
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Sweep 1 · grid");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "3 results"));
-  gtk_window_destroy (GTK_WINDOW (win));
+  close_window (win);
+}
+
+static gboolean
+sweep_started (BsWindow *win, gconstpointer data)
+{
+  return win->sweep && g_hash_table_size (win->streamed) > 0;   /* its first report came */
+}
+
+static const char *
+sweep_status (const char *db)
+{
+  g_autoptr (BsStore) store = bs_store_open (db, NULL);
+  g_autoptr (GPtrArray) sweeps = store ? bs_store_list_sweeps (store, NULL) : NULL;
+
+  if (!sweeps || sweeps->len == 0)
+    return NULL;
+  return g_intern_string (((BsStoreSweep *) sweeps->pdata[0])->status);
+}
+
+/* Closing the window mid-sweep cancels it; the store records it cancelled. */
+static void
+test_close_cancels_sweep (Fixture *fx, gconstpointer data)
+{
+  BsWindow *win = open_window (fx);
+  g_autoptr (BsSweepRequest) r = bs_sweep_request_new (BS_STRATEGY_NSGA2);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  /* a space far larger than the budget, which is far more than a second's work */
+  g_assert_true (bs_sweep_spec_set_formats (&r->spec, "fp32,fp16,bf16,fp8_e4m3,fp8_e5m2,int8,fixed8,"
+                                            "posit8_1,log8,int4,fp4_e2m1,fixed4,fixed6,int6", NULL));
+  r->spec.tensors = BS_TENSORS_SEPARATE;
+  r->spec.budget = 100000;
+  r->target = g_strdup ("asic-45nm");
+  _bs_window_queue_sweep (win, r);
+  wait_for (win, sweep_started, NULL);
+  g_assert_cmpstr (sweep_status (fx->db), ==, "running");
+  close_window (win);
+  while (g_strcmp0 (sweep_status (fx->db), "running") == 0 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpstr (sweep_status (fx->db), ==, "cancelled");
 }
 
 /* Energy chart --------------------------------------------------------------- */
@@ -618,6 +669,7 @@ main (int argc, char *argv[])
   g_test_add ("/ui/tuning/edit-moves-point", Fixture, NULL, fixture_setup, test_edit_moves_point, fixture_teardown);
   g_test_add ("/ui/tuning/export-import", Fixture, NULL, fixture_setup, test_export_import, fixture_teardown);
   g_test_add ("/ui/tuning/sweep-dialog", Fixture, NULL, fixture_setup, test_sweep_dialog_runs, fixture_teardown);
+  g_test_add ("/ui/tuning/close-cancels-sweep", Fixture, NULL, fixture_setup, test_close_cancels_sweep, fixture_teardown);
   g_test_add_func ("/ui/energy-chart/render", test_energy_chart_renders);
 
   return g_test_run ();

@@ -55,12 +55,14 @@ bs_application_open (GApplication *app, GFile **files, int n_files, const char *
     }
 }
 
+/* Closing the windows cancels their work; the application ends once that
+ * work has wound down (each window holds it while a task is in flight), so a
+ * sweep is recorded as cancelled rather than left running. */
 static void
 quit_action (GSimpleAction *action, GVariant *param, gpointer data)
 {
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (data));
 
-  /* closing the windows cancels their work */
   while (windows)
     {
       GList *next = windows->next;
@@ -68,7 +70,6 @@ quit_action (GSimpleAction *action, GVariant *param, gpointer data)
       gtk_window_destroy (windows->data);
       windows = next;
     }
-  g_application_quit (G_APPLICATION (data));
 }
 
 static void

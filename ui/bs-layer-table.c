@@ -380,6 +380,10 @@ choice_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer co
   g_object_set_data (G_OBJECT (gtk_list_item_get_child (item)), "bs-layer", NULL);
 }
 
+/* Columns other than the name have fixed widths, so that new figures
+ * coming in do not make the view measure every cell again. */
+static const int column_width[BS_LAYER_N_COLUMNS] = { -1, 70, 70, 70, 130, 130, 110, 80, 90, 80 };
+
 static void
 add_column (BsLayerTable *self, guint c, const char *title, gboolean expand)
 {
@@ -396,6 +400,8 @@ add_column (BsLayerTable *self, guint c, const char *title, gboolean expand)
                     GUINT_TO_POINTER (c));
   column = gtk_column_view_column_new (title, factory);
   gtk_column_view_column_set_expand (column, expand);
+  if (column_width[c] > 0)
+    gtk_column_view_column_set_fixed_width (column, column_width[c]);
   gtk_column_view_column_set_resizable (column, TRUE);
   gtk_column_view_append_column (self->view, column);
 }

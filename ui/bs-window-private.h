@@ -37,7 +37,6 @@ struct _BsWindow
   GMenu *recent_menu;
   GtkLabel *config_title;
   GtkLabel *config_metrics;
-  GtkSpinner *eval_spinner;
   GtkStack *inspector_stack;
   GtkDropDown *target_drop;
   BsLayerTable *layer_table;

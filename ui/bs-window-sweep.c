@@ -178,6 +178,7 @@ static void
 show_progress (BsWindow *self, BsSweepRun *run, const BsSweepProgress *p)
 {
   g_autofree char *title = run_title (run), *images = NULL, *label = NULL, *text = NULL;
+  double fraction;
 
   if (run->request->limit > 0)
     /* TRANSLATORS: the number of test images a quick sweep uses */
@@ -185,7 +186,8 @@ show_progress (BsWindow *self, BsSweepRun *run, const BsSweepProgress *p)
   else
     images = g_strdup (_("all images"));
   label = g_strdup_printf ("%s · %s", title, images);
-  gtk_label_set_label (self->sweep_label, label);
+  if (g_strcmp0 (gtk_label_get_label (self->sweep_label), label) != 0)
+    gtk_label_set_label (self->sweep_label, label);
   if (!p)
     {
       gtk_progress_bar_set_text (self->sweep_progress, _("Loading the model…"));
@@ -197,9 +199,12 @@ show_progress (BsWindow *self, BsSweepRun *run, const BsSweepProgress *p)
     text = g_strdup_printf (_("%zu of %zu · %.0f s left"), p->done, p->total, ceil (p->eta_s));
   else
     text = g_strdup_printf (_("%zu of %zu"), p->done, p->total);
-  gtk_progress_bar_set_text (self->sweep_progress, text);
-  gtk_progress_bar_set_fraction (self->sweep_progress,
-                                 p->total ? MIN (1.0, (double) p->done / (double) p->total) : 0);
+  /* only what changed: a new text makes the window lay out again */
+  if (g_strcmp0 (gtk_progress_bar_get_text (self->sweep_progress), text) != 0)
+    gtk_progress_bar_set_text (self->sweep_progress, text);
+  fraction = p->total ? MIN (1.0, (double) p->done / (double) p->total) : 0;
+  if (gtk_progress_bar_get_fraction (self->sweep_progress) != fraction)
+    gtk_progress_bar_set_fraction (self->sweep_progress, fraction);
 }
 
 /* The series the run streams into, made and shown on its first report. */

@@ -146,11 +146,16 @@ show_evaluation (BsWindow *self)
 
 /* Evaluation ----------------------------------------------------------------- */
 
+/* Busy shows as dimmed figures, not as an animation: a spinner redraws every
+ * frame, which costs the main loop more than all the rest (software
+ * rendering). */
 static void
 set_evaluating (BsWindow *self, gboolean busy)
 {
-  gtk_spinner_set_spinning (self->eval_spinner, busy);
-  gtk_widget_set_visible (GTK_WIDGET (self->eval_spinner), busy);
+  if (busy)
+    gtk_widget_add_css_class (GTK_WIDGET (self->config_title), "dim-label");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->config_title), "dim-label");
 }
 
 static void

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "bs-window-private.h"
 
@@ -174,6 +175,9 @@ on_sweep_toggled (GtkCheckButton *check, BsWindow *self)
   show_sweep (self, sweep, gtk_check_button_get_active (check));
 }
 
+/* "model · target", then "N results · status", and what part of the test
+ * set the sweep used when not all of it ("first 1000 images", as the sweep
+ * runner names the dataset). */
 static char *
 row_subtitle (const BsStoreSweep *s)
 {
@@ -181,9 +185,13 @@ row_subtitle (const BsStoreSweep *s)
   g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lld result",
                                                          "%lld results", (gulong) s->n_results),
                                             (long long) s->n_results);
+  const char *open = s->dataset ? strrchr (s->dataset, '(') : NULL;
+  g_autofree char *part = open && g_str_has_suffix (open, ")")
+                          ? g_strndup (open + 1, strlen (open) - 2) : NULL;
 
-  return g_strdup_printf ("%s · %s\n%s · %s", s->model ? s->model : "?",
-                          s->target ? s->target : "?", count, status_text (s->status));
+  return g_strdup_printf ("%s · %s\n%s · %s%s%s", s->model ? s->model : "?",
+                          s->target ? s->target : "?", count, status_text (s->status),
+                          part ? " · " : "", part ? part : "");
 }
 
 static GtkWidget *
@@ -520,14 +528,35 @@ on_inspector_close (BsWindow *self)
 
 /* GObject ------------------------------------------------------------------- */
 
+/* Cancel everything in flight.  Tasks hold the window until their callbacks
+ * run, so this cannot wait for dispose: gtk_window_destroy unrealizes the
+ * window, and that is when its work stops. */
+static void
+cancel_all (BsWindow *self)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->project_cancellable);
+  g_cancellable_cancel (self->result_cancellable);
+  if (self->sweep_queue)
+    _bs_window_cancel_sweep (self);
+  g_cancellable_cancel (self->session_cancellable);
+  g_cancellable_cancel (self->eval_cancellable);
+  g_cancellable_cancel (self->target_cancellable);
+}
+
+static void
+bs_window_unrealize (GtkWidget *widget)
+{
+  cancel_all (BS_WINDOW (widget));
+  GTK_WIDGET_CLASS (bs_window_parent_class)->unrealize (widget);
+}
+
 static void
 bs_window_dispose (GObject *object)
 {
   BsWindow *self = BS_WINDOW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_cancellable_cancel (self->project_cancellable);
-  g_cancellable_cancel (self->result_cancellable);
+  cancel_all (self);
   _bs_window_sweep_dispose (self);
   _bs_window_tuning_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), BS_TYPE_WINDOW);
@@ -578,6 +607,7 @@ bs_window_class_init (BsWindowClass *klass)
   object_class->dispose = bs_window_dispose;
   object_class->finalize = bs_window_finalize;
   object_class->get_property = bs_window_get_property;
+  widget_class->unrealize = bs_window_unrealize;
 
   properties[PROP_PATH] =
     g_param_spec_string ("path", NULL, NULL, NULL,
@@ -611,7 +641,6 @@ bs_window_class_init (BsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BsWindow, recent_menu);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, config_title);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, config_metrics);
-  gtk_widget_class_bind_template_child (widget_class, BsWindow, eval_spinner);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, inspector_stack);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, target_drop);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, layer_table);

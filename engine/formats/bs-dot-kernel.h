@@ -76,8 +76,12 @@ double bs_dot_output (const bs_dot_result *r);
  *           output conversion by a table filled from elma.c's own;
  *   fp32    sequential fp32 rounding, k in order (four outputs at a time);
  *   fp16    sequential fp16 rounding, k in order;
- *   generic Kulisch (and the quire, whose exact content is the same),
- *           log Kulisch, ELMA on log16: one reference accumulator per output.
+ *   kulisch Kulisch and the quire (whose exact content is the same): the
+ *           sum as an int64/__int128 fixed-point integer when the operands'
+ *           exponent range allows (fp8, posit8, fp16, mx…), else a Kulisch
+ *           register per output;
+ *   reference  log Kulisch (one log format) and ELMA on log16: the family's
+ *           own function per output.
  * Each kind keeps bs_dot_values as its reference (tests/test-nn-exact.c
  * compares every output).  A kernel is immutable after creation: one may
  * serve several threads. */
@@ -89,7 +93,8 @@ bs_dot_kernel *bs_dot_kernel_new (const bs_format *fa, const bs_format *fb, bs_a
 void bs_dot_kernel_free (bs_dot_kernel *k);
 bs_acc bs_dot_kernel_acc (const bs_dot_kernel *k);          /* resolved */
 const char *bs_dot_kernel_kind (const bs_dot_kernel *k);    /* "int", "elma8", … */
-/* Bytes of one operand: 2 (int, elma8), 4 (fp32, fp16) or 8 (generic). */
+/* Bytes of one operand: 2 (int, elma8), 4 (fp32, fp16) or 8 (kulisch,
+ * reference: the doubles themselves). */
 size_t bs_dot_kernel_operand_size (const bs_dot_kernel *k);
 
 /* Operands of side 0 (A, fa) or 1 (B, fb) from unit-scale values u[i] (which

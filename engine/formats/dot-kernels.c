@@ -7,9 +7,9 @@
  * of A by a few rows of B at a time (2 × 2, or 2 × 4 for ELMA: independent
  * sums sharing each load), for blocks of NB rows of B that stay in cache
  * while all of A streams past.  Measured on one core (Xeon, 2.5 GHz, SSE2
- * code, [64 × 288] · [288 × 64]): int 17 G MAC/s, ELMA log8 2 G MAC/s (1.2 G
- * when the register must be watched), fp32 1.9 G, fp16 0.12 G, generic
- * (Kulisch) 0.08 G.
+ * code, thread CPU time): int8 17 G MAC/s, ELMA log8 2 G MAC/s (1.2 G when
+ * the register must be watched), fp32 1.9 G, Kulisch on fp8/posit8/mxfp4
+ * 0.8 G (0.08 G where a register per output is needed), fp16 0.1 G.
  */
 #include "bs-dot-kernel.h"
 #include "bs-format-private.h"
@@ -25,10 +25,17 @@ uint32_t _bs_elma8_output (int64_t acc, bool overflow, bool ovf_neg);
 bool _bs_dot_integer_step (const bs_format *f, double *step);
 bs_kulisch *_bs_dot_kulisch_pair (const bs_format *fa, const bs_format *fb);
 
-typedef enum { K_INT, K_ELMA8, K_FP32, K_FP16, K_GENERIC } kernel_kind;
+typedef enum { K_INT, K_ELMA8, K_FP32, K_FP16, K_KULISCH, K_REFERENCE } kernel_kind;
 
-static const char *const kind_names[] = { "int", "elma8", "fp32", "fp16", "generic" };
-static const size_t kind_sizes[] = { 2, 2, 4, 4, 8 };
+static const char *const kind_names[] = { "int", "elma8", "fp32", "fp16", "kulisch",
+                                          "reference" };
+static const size_t kind_sizes[] = { 2, 2, 4, 4, 8, 8 };
+
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
+/* kulisch: the fixed-point operand of NaN/±inf (valid ones are below 2^62). */
+#define FX_SPECIAL INT64_MIN
 
 /* B rows per block: with k ≤ 4608 they stay in L2 at 8 bytes each. */
 #define NB 32
@@ -52,7 +59,7 @@ struct bs_dot_kernel {
   double unit[2];            /* int: the quantum of each side */
   const int64_t *prod;       /* elma8: register increment per key sum */
   double l8_value[256];      /* elma8: value of each log8 code */
-  const bs_format *quire;    /* generic quire: the wider posit */
+  const bs_format *quire;    /* the quire: the wider posit */
 };
 
 bs_dot_kernel *
@@ -73,7 +80,7 @@ bs_dot_kernel_new (const bs_format *fa, const bs_format *fb, bs_acc acc, char *e
   k->f[0] = *fa;
   k->f[1] = *fb;
   k->acc = r;
-  k->kind = K_GENERIC;
+  k->kind = K_KULISCH;
   switch (r)
     {
     case BS_ACC_INT32:
@@ -89,7 +96,8 @@ bs_dot_kernel_new (const bs_format *fa, const bs_format *fb, bs_acc acc, char *e
       break;
     case BS_ACC_ELMA:
       /* log8 (resolve made both sides the same format) through elma.c's
-       * table; log16 has none: the generic kernel runs the reference */
+       * table; log16 has none: its reference runs per output */
+      k->kind = K_REFERENCE;
       if (fa->p.log.tapered && (k->prod = _bs_elma8_products ()) != NULL)
         {
           k->kind = K_ELMA8;
@@ -101,6 +109,10 @@ bs_dot_kernel_new (const bs_format *fa, const bs_format *fb, bs_acc acc, char *e
       k->quire = fa->bits >= fb->bits ? &k->f[0] : &k->f[1];
       break;
     case BS_ACC_KULISCH:
+      /* one log format on both sides: the family's exact-product sum */
+      if (strcmp (fa->name, fb->name) == 0 && bs_format_family (fa) == BS_FAMILY_LOG)
+        k->kind = K_REFERENCE;
+      break;
     case BS_ACC_EXACT:
     case BS_N_ACCS:
     default:
@@ -230,7 +242,8 @@ bs_dot_kernel_pack (const bs_dot_kernel *k, int side, const double *u, size_t n,
           o[i] = (float) round_fp16 (u[i]);
         return 0;
       }
-    case K_GENERIC:
+    case K_KULISCH:
+    case K_REFERENCE:
     default:
       memcpy (ops, u, n * sizeof *u);
       return 0;
@@ -715,67 +728,294 @@ run_fp (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const float *a
     }
 }
 
-/* Generic: one reference accumulator per output --------------------------------------
- * Kulisch: one register (sized as the reference sizes it, so a term it would
- * drop is dropped here too) cleared per output.  The quire: its content is
- * the exact sum, as a Kulisch register's (it wraps only past 2^31 products),
- * and any NaN/inf operand makes it NaR.  Log Kulisch and log16 ELMA: the
- * family's own reference per output. */
+/* Kulisch and the quire ------------------------------------------------------------
+ * The reference adds each exact product to a register sized for the two
+ * formats (so no product of their values falls outside it) and reads its
+ * content rounded to nearest double: the value is RNE of the exact sum, which
+ * any exact method gives.  The quire's content is the same exact sum (it
+ * wraps only past 2^31 products); any NaN/inf operand makes it NaR.
+ *
+ * Fast: when the nonzero operands of A are all multiples of 2^lo_a below
+ * 2^(hi_a+1), every one is an integer A_i·2^lo_a with |A_i| < 2^bits_a (and
+ * so for B), and the sum is the integer Σ A_i·B_i times 2^(lo_a + lo_b),
+ * exact in an int64 when bits_a + bits_b + log2 k ≤ 62 and in an __int128
+ * when ≤ 126: found per call from the operands themselves, which covers the
+ * narrow formats (fp8, fp6, fp4, posit8, fp16 …) and block formats whose
+ * scales stay within some 60 binades.  The overflow flag compares the sum
+ * with the reference register's range, [-2^msb, 2^msb).  Otherwise, and for
+ * outputs whose rows hold NaN/inf, a Kulisch register per output, as the
+ * reference.
+ *
+ * Reference kind (log Kulisch, log16 ELMA): the family's own function per
+ * output. */
+
+static bs_kulisch *
+kulisch_register (const bs_dot_kernel *k)
+{
+  return k->acc == BS_ACC_QUIRE ? bs_kulisch_new_for_format (k->quire, 40)
+                                : _bs_dot_kulisch_pair (&k->f[0], &k->f[1]);
+}
+
+/* One output the reference's way: reg from kulisch_register (NULL: the
+ * reference kind). */
 static int
-run_generic (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const double *a,
+one_output (const bs_dot_kernel *k, bs_kulisch *reg, const double *ar, const double *br,
+            int64_t kk, double *v, bool *o, char *err, size_t errlen)
+{
+  if (!reg)
+    {
+      bs_dot_result r;
+      int ret = k->acc == BS_ACC_ELMA
+                ? _bs_log_dot_elma (&k->f[0], ar, br, (size_t) kk, &r, err, errlen)
+                : _bs_log_dot_kulisch (&k->f[0], ar, br, (size_t) kk, &r, err, errlen);
+      *v = k->acc == BS_ACC_ELMA ? r.rounded : r.value;
+      *o = r.overflow;
+      return ret;
+    }
+  bs_kulisch_clear (reg);
+  for (int64_t t = 0; t < kk; t++)
+    bs_kulisch_add_product (reg, ar[t], br[t]);
+  *v = bs_kulisch_value (reg);
+  *o = bs_kulisch_overflowed (reg);
+  if (k->acc == BS_ACC_QUIRE && !isfinite (*v))
+    *v = NAN;
+  return 0;
+}
+
+/* A finite nonzero double as m·2^e, m < 2^53 with its hidden bit. */
+static inline void
+double_parts (double x, uint64_t *m, int *e)
+{
+  uint64_t u, ef;
+
+  memcpy (&u, &x, sizeof u);
+  ef = (u >> 52) & 0x7ff;
+  *m = (u & 0xfffffffffffffull) | ((uint64_t) (ef != 0) << 52);
+  *e = (int) ef - 1075 + (ef == 0);
+}
+
+/* Over rows × kk operands: the lowest set bit (lo) and the highest (hi) of
+ * the finite nonzero ones, and which rows hold NaN/inf.  lo > hi if none. */
+static void
+fixed_range (const double *x, int64_t rows, int64_t ld, int64_t kk, int *lo, int *hi,
+             bool *special)
+{
+  *lo = INT32_MAX;
+  *hi = INT32_MIN;
+  for (int64_t r = 0; r < rows; r++)
+    {
+      bool sp = false;
+      for (int64_t t = 0; t < kk; t++)
+        {
+          double v = x[r * ld + t];
+          uint64_t m;
+          int e;
+          if (!isfinite (v))
+            {
+              sp = true;
+              continue;
+            }
+          if (v == 0)
+            continue;
+          double_parts (v, &m, &e);
+          if (e + __builtin_ctzll (m) < *lo)
+            *lo = e + __builtin_ctzll (m);
+          if (e + 63 - __builtin_clzll (m) > *hi)
+            *hi = e + 63 - __builtin_clzll (m);
+        }
+      special[r] = sp;
+    }
+}
+
+/* x = A·2^lo exactly (x a multiple of 2^lo, |A| < 2^62); NaN/inf: FX_SPECIAL. */
+static void
+fixed_convert (const double *x, int64_t rows, int64_t ld, int64_t kk, int lo, int64_t *dst)
+{
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t t = 0; t < kk; t++)
+      {
+        double v = x[r * ld + t];
+        uint64_t m;
+        int e;
+        int64_t a;
+        if (!isfinite (v))
+          {
+            dst[r * kk + t] = FX_SPECIAL;
+            continue;
+          }
+        if (v == 0)
+          {
+            dst[r * kk + t] = 0;
+            continue;
+          }
+        double_parts (v, &m, &e);
+        a = (int64_t) (e >= lo ? m << (e - lo) : m >> (lo - e));
+        dst[r * kk + t] = signbit (v) ? -a : a;
+      }
+}
+
+/* An __int128 rounded to the nearest double (ties to even): 63 bits taken
+ * with everything below ORed into the last (round to odd, then one correct
+ * rounding to 53 bits). */
+static double
+i128_to_double (i128 x)
+{
+  u128 mag = x < 0 ? -(u128) x : (u128) x;
+  uint64_t hi = (uint64_t) (mag >> 64), m;
+  int len, sh;
+
+  if (mag >> 63 == 0)
+    return (double) (int64_t) x;       /* |x| < 2^63: the correctly rounded conversion */
+  len = hi ? 128 - __builtin_clzll (hi) : 64;
+  sh = len - 63;
+  m = (uint64_t) (mag >> sh) | (uint64_t) ((mag & (((u128) 1 << sh) - 1)) != 0);
+  return x < 0 ? -ldexp ((double) (int64_t) m, sh) : ldexp ((double) (int64_t) m, sh);
+}
+
+/* Two's complement sums in unsigned arithmetic: exact for rows of valid
+ * operands (the bounds above), defined behaviour for rows holding
+ * FX_SPECIAL (whose sums are not used). */
+static inline SCALAR_LOOP void
+fixed_2x2_64 (const int64_t *a0, const int64_t *a1, const int64_t *b0, const int64_t *b1,
+              int64_t kk, i128 s[4])
+{
+  uint64_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+
+  for (int64_t t = 0; t < kk; t++)
+    {
+      uint64_t x0 = (uint64_t) a0[t], x1 = (uint64_t) a1[t];
+      uint64_t y0 = (uint64_t) b0[t], y1 = (uint64_t) b1[t];
+      s00 += x0 * y0;
+      s01 += x0 * y1;
+      s10 += x1 * y0;
+      s11 += x1 * y1;
+    }
+  s[0] = (int64_t) s00;
+  s[1] = (int64_t) s01;
+  s[2] = (int64_t) s10;
+  s[3] = (int64_t) s11;
+}
+
+static inline SCALAR_LOOP void
+fixed_2x2_128 (const int64_t *a0, const int64_t *a1, const int64_t *b0, const int64_t *b1,
+               int64_t kk, i128 s[4])
+{
+  u128 s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+
+  for (int64_t t = 0; t < kk; t++)
+    {
+      /* |product| ≤ 2^126 even with FX_SPECIAL: no overflow */
+      s00 += (u128) ((i128) a0[t] * b0[t]);
+      s01 += (u128) ((i128) a0[t] * b1[t]);
+      s10 += (u128) ((i128) a1[t] * b0[t]);
+      s11 += (u128) ((i128) a1[t] * b1[t]);
+    }
+  s[0] = (i128) s00;
+  s[1] = (i128) s01;
+  s[2] = (i128) s10;
+  s[3] = (i128) s11;
+}
+
+/* Whether s · 2^scale lies outside [-2^msb, 2^msb). */
+static bool
+outside (i128 s, int scale, int msb)
+{
+  int top = msb - scale;
+
+  if (top >= 126)
+    return false;
+  if (top < 0)
+    return s != 0;
+  return s >= (i128) 1 << top || s < -((i128) 1 << top);
+}
+
+static int
+run_kulisch (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const double *a,
              int64_t lda, const double *b, int64_t ldb, double *out, int64_t ldo, bool *ovf,
              char *err, size_t errlen)
 {
-  const bs_format *fa = &k->f[0], *fb = &k->f[1];
-  bool same = strcmp (fa->name, fb->name) == 0;
-  bool log_ref = k->acc == BS_ACC_ELMA
-                 || (k->acc == BS_ACC_KULISCH && same && bs_format_family (fa) == BS_FAMILY_LOG);
-  bs_kulisch *reg = NULL;
+  bs_kulisch *reg = k->kind == K_KULISCH ? kulisch_register (k) : NULL;
+  bool *sp_a = malloc ((size_t) (m ? m : 1)), *sp_b = malloc ((size_t) (n ? n : 1));
+  int64_t *fa = NULL, *fb = NULL;
+  int lo_a = 0, hi_a = 0, lo_b = 0, hi_b = 0, bits_a = 0, bits_b = 0, kbits = 0, ret = 0;
+  bool fast = false;
 
-  if (!log_ref)
+  if ((k->kind == K_KULISCH && !reg) || !sp_a || !sp_b)
     {
-      reg = k->acc == BS_ACC_QUIRE ? bs_kulisch_new_for_format (k->quire, 40)
-                                   : _bs_dot_kulisch_pair (fa, fb);
-      if (!reg)
-        return _bs_fail (err, errlen, "out of memory");
+      ret = _bs_fail (err, errlen, "out of memory");
+      goto out;
     }
-  for (int64_t i = 0; i < m; i++)
-    for (int64_t j = 0; j < n; j++)
-      {
-        const double *ar = a + i * lda, *br = b + j * ldb;
-        double v;
-        bool o;
+  if (k->kind == K_KULISCH)
+    {
+      fixed_range (a, m, lda, kk, &lo_a, &hi_a, sp_a);
+      fixed_range (b, n, ldb, kk, &lo_b, &hi_b, sp_b);
+      while (((int64_t) 1 << kbits) < kk)
+        kbits++;
+      /* a side with no nonzero operand converts to zeros (no shifts) */
+      bits_a = lo_a <= hi_a ? hi_a - lo_a + 1 : (lo_a = 0);
+      bits_b = lo_b <= hi_b ? hi_b - lo_b + 1 : (lo_b = 0);
+      fast = bits_a <= 62 && bits_b <= 62 && bits_a + bits_b + kbits <= 126;
+    }
+  if (fast)
+    {
+      fa = malloc ((size_t) (m * kk + 1) * sizeof *fa);
+      fb = malloc ((size_t) (n * kk + 1) * sizeof *fb);
+      if (!fa || !fb)
+        {
+          ret = _bs_fail (err, errlen, "out of memory");
+          goto out;
+        }
+      fixed_convert (a, m, lda, kk, lo_a, fa);
+      fixed_convert (b, n, ldb, kk, lo_b, fb);
+    }
 
-        if (log_ref)
+  for (int64_t j0 = 0; j0 < n; j0 += NB)
+    {
+      int64_t j1 = j0 + NB < n ? j0 + NB : n;
+      for (int64_t i = 0; i < m; i += 2)
+        for (int64_t j = j0; j < j1; j += 2)
           {
-            bs_dot_result r;
-            int ret = k->acc == BS_ACC_ELMA
-                      ? _bs_log_dot_elma (fa, ar, br, (size_t) kk, &r, err, errlen)
-                      : _bs_log_dot_kulisch (fa, ar, br, (size_t) kk, &r, err, errlen);
-            if (ret < 0)
+            i128 s[4] = { 0 };
+            if (fast)
               {
-                bs_kulisch_free (reg);
-                return -1;
+                const int64_t *a0 = fa + i * kk, *a1 = i + 1 < m ? a0 + kk : a0;
+                const int64_t *b0 = fb + j * kk, *b1 = j + 1 < j1 ? b0 + kk : b0;
+                if (bits_a + bits_b + kbits > 62)
+                  fixed_2x2_128 (a0, a1, b0, b1, kk, s);
+                else
+                  fixed_2x2_64 (a0, a1, b0, b1, kk, s);
               }
-            v = k->acc == BS_ACC_ELMA ? r.rounded : r.value;
-            o = r.overflow;
+            for (int q = 0; q < 4; q++)
+              {
+                int64_t ii = i + (q >> 1), jj = j + (q & 1);
+                double v;
+                bool o;
+                if (ii >= m || jj >= j1)
+                  continue;
+                if (!fast || sp_a[ii] || sp_b[jj])
+                  {
+                    if ((ret = one_output (k, reg, a + ii * lda, b + jj * ldb, kk, &v, &o, err,
+                                           errlen)) < 0)
+                      goto out;
+                  }
+                else
+                  {
+                    v = ldexp (i128_to_double (s[q]), lo_a + lo_b);
+                    o = outside (s[q], lo_a + lo_b, bs_kulisch_msb (reg));
+                  }
+                out[ii * ldo + jj] = v;
+                if (ovf)
+                  ovf[ii * ldo + jj] = o;
+              }
           }
-        else
-          {
-            bs_kulisch_clear (reg);
-            for (int64_t t = 0; t < kk; t++)
-              bs_kulisch_add_product (reg, ar[t], br[t]);
-            v = bs_kulisch_value (reg);
-            o = bs_kulisch_overflowed (reg);
-            if (k->acc == BS_ACC_QUIRE && !isfinite (v))
-              v = NAN;
-          }
-        out[i * ldo + j] = v;
-        if (ovf)
-          ovf[i * ldo + j] = o;
-      }
+    }
+out:
   bs_kulisch_free (reg);
-  return 0;
+  free (sp_a);
+  free (sp_b);
+  free (fa);
+  free (fb);
+  return ret;
 }
 
 int
@@ -796,8 +1036,9 @@ bs_dot_kernel_run (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, con
     case K_FP16:
       run_fp (k, m, n, kk, a, lda, b, ldb, out, ldo, overflow);
       return 0;
-    case K_GENERIC:
+    case K_KULISCH:
+    case K_REFERENCE:
     default:
-      return run_generic (k, m, n, kk, a, lda, b, ldb, out, ldo, overflow, err, errlen);
+      return run_kulisch (k, m, n, kk, a, lda, b, ldb, out, ldo, overflow, err, errlen);
     }
 }

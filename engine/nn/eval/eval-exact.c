@@ -458,7 +458,7 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
 
   if (!u)
     return fail (err, errlen, "out of memory for the weights of %s", L->info.name);
-  if (lc->scaling == BS_SCALING_BLOCK && lc->block > 0)
+  if (_bs_ev_scaling (f, lc->scaling) == BS_SCALING_BLOCK && lc->block > 0)
     o.block = lc->block;            /* as _bs_ev_quantize_weights */
   if (!L->qw_per_channel)
     ret = 0;                        /* refused when the exact path runs */
