@@ -143,7 +143,7 @@ on_edit (gpointer data)
   lc = *bs_config_layer (win->config, layer);
   g_strlcpy (lc.weight, formats[step % G_N_ELEMENTS (formats)], sizeof lc.weight);
   lc.scaling = g_str_equal (lc.weight, "fp32") && g_str_equal (lc.input, "fp32")
-               ? BS_SCALING_NONE : BS_SCALING_LAYER_POW2;
+               ? BS_SCALING_NONE : BS_SCALING_AUTO;
   cfg = bs_config_copy (win->config);
   if (bs_config_set_layer (cfg, layer, &lc, NULL, 0) == 0)
     _bs_window_set_config (win, cfg, TRUE);

@@ -235,6 +235,47 @@ test_kernel_elma8_every_product (void)
   g_free (b);
 }
 
+/* The kernel skips watching the register only where a bound proves no
+ * partial sum can leave it.  Long rows of small values with one large one
+ * (safe by the rows' norms, not by their largest values); and 160 products
+ * 8 · 8, whose sum 160 · 64 · 2^24 > 2^37 must overflow (+maxpos). */
+static void
+test_kernel_elma8_bounds (void)
+{
+  enum { K = 4096 };
+  double *a = g_new (double, 2 * K), *b = g_new (double, 4 * K);
+  bs_format f = fmt ("log8");
+  char err[256];
+  bs_dot_kernel *k = bs_dot_kernel_new (&f, &f, BS_ACC_ELMA, err, sizeof err);
+  int16_t *pa = g_new (int16_t, 2 * K), *pb = g_new (int16_t, 4 * K);
+  double out[8];
+
+  for (int i = 0; i < 2 * K; i++)
+    a[i] = i % K == 7 ? 16.0 : (i % 3 ? 0x1p-10 : -0x1p-10);
+  for (int i = 0; i < 4 * K; i++)
+    b[i] = i % 5 ? 1.0 : -0.5;
+  check_kernel ("log8", "log8", BS_ACC_ELMA, 2, 4, K, K, K, a, b, "elma8");
+
+  for (int i = 0; i < 2 * 160; i++)
+    a[i] = 8.0;
+  for (int i = 0; i < 4 * 160; i++)
+    b[i] = 8.0;
+  g_assert_cmpint (bs_dot_kernel_pack (k, 0, a, 2 * 160, pa, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_dot_kernel_pack (k, 1, b, 4 * 160, pb, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_dot_kernel_run (k, 2, 4, 160, pa, 160, pb, 160, out, 4, NULL, err,
+                                      sizeof err), ==, 0);
+  for (int q = 0; q < 8; q++)
+    g_assert_cmpfloat (out[q], ==, 4096.0);
+  check_kernel ("log8", "log8", BS_ACC_ELMA, 2, 4, 160, 160, 160, a, b, "elma8");
+  /* and 120 of them (2^36.9) stay inside */
+  check_kernel ("log8", "log8", BS_ACC_ELMA, 2, 4, 120, 160, 160, a, b, "elma8");
+  bs_dot_kernel_free (k);
+  g_free (a);
+  g_free (b);
+  g_free (pa);
+  g_free (pb);
+}
+
 /* The hardware keeps the sign of the first sum that leaves the 38-bit
  * register and emits ±maxpos (2^12), whatever follows. */
 static void
@@ -1056,6 +1097,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/formats/dot-kernel/elma8", test_kernel_elma8);
   g_test_add_func ("/engine/formats/dot-kernel/elma8-every-product",
                    test_kernel_elma8_every_product);
+  g_test_add_func ("/engine/formats/dot-kernel/elma8-bounds", test_kernel_elma8_bounds);
   g_test_add_func ("/engine/formats/dot-kernel/elma8-overflow-sign", test_kernel_elma8_overflow_sign);
   g_test_add_func ("/engine/formats/dot-kernel/fp32", test_kernel_fp32);
   g_test_add_func ("/engine/formats/dot-kernel/fp16", test_kernel_fp16);

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "bs-store.h"
+#include "bs-sweep-dialog.h"
 #include "bs-ui.h"
 #include "bs-window-private.h"
 
@@ -17,6 +18,23 @@ test_catalogue (void)
 {
   g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Pareto Front"), ==, "帕累托前沿");
   g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Energy per inference"), ==, "每次推理能耗");
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Compute"), ==, "计算");
+  g_assert_cmpstr (g_dgettext (GETTEXT_PACKAGE, "Memory"), ==, "存储");
+}
+
+static GtkColumnView *
+find_column_view (GtkWidget *w)
+{
+  if (GTK_IS_COLUMN_VIEW (w))
+    return GTK_COLUMN_VIEW (w);
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkColumnView *v = find_column_view (c);
+
+      if (v)
+        return v;
+    }
+  return NULL;
 }
 
 static gboolean
@@ -63,6 +81,29 @@ test_window_labels (void)
   row = gtk_widget_get_first_child (GTK_WIDGET (win->sweep_list));
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "扫描 1 · grid");
   g_assert_cmpstr (adw_window_title_get_title (win->sidebar_title), ==, "扫描");
+
+  /* the new views: inspector pages, layer table columns, sweep dialog */
+  {
+    static const char *const pages[][2] = { { "layers", "层" }, { "energy", "能耗" }, { "summary", "概要" } };
+    GtkColumnView *view = find_column_view (GTK_WIDGET (win->layer_table));
+    g_autoptr (GtkColumnViewColumn) weights = NULL;
+    BsSweepDialog *dialog;
+
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        GtkStackPage *sp = gtk_stack_get_page (win->inspector_stack,
+                                               gtk_stack_get_child_by_name (win->inspector_stack, pages[i][0]));
+
+        g_assert_cmpstr (gtk_stack_page_get_title (sp), ==, pages[i][1]);
+      }
+    g_assert_nonnull (view);
+    weights = g_list_model_get_item (gtk_column_view_get_columns (view), BS_LAYER_COLUMN_WEIGHT);
+    g_assert_cmpstr (gtk_column_view_column_get_title (weights), ==, "权重");
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (win->model_row)), ==, "模型");
+    dialog = bs_sweep_dialog_new (GTK_WINDOW (win), G_LIST_MODEL (win->targets), NULL);
+    g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "新建扫描");
+    gtk_window_destroy (GTK_WINDOW (dialog));
+  }
 
   gtk_window_destroy (GTK_WINDOW (win));
   g_unlink (path);

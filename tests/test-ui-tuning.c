@@ -334,7 +334,7 @@ fp32_with (int layer, const char *weight)
   char err[256];
 
   g_strlcpy (lc.weight, weight, sizeof lc.weight);
-  lc.scaling = BS_SCALING_LAYER_POW2;
+  lc.scaling = BS_SCALING_AUTO;
   g_assert_cmpint (bs_config_set_layer (cfg, layer, &lc, err, sizeof err), ==, 0);
   return cfg;
 }

@@ -14,6 +14,7 @@ struct _BsApplication
   GSettings *settings;
   char *model;                 /* command-line overrides, or NULL */
   char *dataset;
+  char *config;
   gboolean no_sweep;
 };
 
@@ -116,6 +117,9 @@ static void
 bs_application_startup (GApplication *app)
 {
   static const struct { const char *action; const char *accels[3]; } accels[] = {
+    { "win.inspector-page('layers')", { "<Control>1", NULL } },
+    { "win.inspector-page('energy')", { "<Control>2", NULL } },
+    { "win.inspector-page('summary')", { "<Control>3", NULL } },
     { "app.quit", { "<Control>q", NULL } },
     { "app.preferences", { "<Control>comma", NULL } },
     { "win.open", { "<Control>o", NULL } },
@@ -143,7 +147,7 @@ static int
 bs_application_handle_local_options (GApplication *app, GVariantDict *options)
 {
   BsApplication *self = BS_APPLICATION (app);
-  g_autofree char *model = NULL;
+  g_autofree char *model = NULL, *config = NULL;
 
   if (g_variant_dict_lookup (options, "model", "^ay", &model))
     {
@@ -153,6 +157,13 @@ bs_application_handle_local_options (GApplication *app, GVariantDict *options)
       self->model = g_file_get_path (file);
     }
   g_variant_dict_lookup (options, "dataset", "s", &self->dataset);
+  if (g_variant_dict_lookup (options, "config", "^ay", &config))
+    {
+      g_autoptr (GFile) file = g_file_new_for_commandline_arg (config);
+
+      g_free (self->config);
+      self->config = g_file_get_path (file);
+    }
   self->no_sweep = g_variant_dict_contains (options, "no-sweep");
   return -1;
 }
@@ -165,6 +176,7 @@ bs_application_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->model, g_free);
   g_clear_pointer (&self->dataset, g_free);
+  g_clear_pointer (&self->config, g_free);
   G_OBJECT_CLASS (bs_application_parent_class)->dispose (object);
 }
 
@@ -187,6 +199,7 @@ bs_application_init (BsApplication *self)
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, NULL, N_("ONNX model to open (instead of the last one)"), N_("MODEL.onnx") },
     { "dataset", 'd', 0, G_OPTION_ARG_STRING, NULL, N_("Dataset: fashion-mnist, a directory of idx files, or IMAGES.npy,LABELS.npy,TRAIN_IMAGES.npy,TRAIN_LABELS.npy"), N_("DATASET") },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, NULL, N_("XML configuration to select once the model is open"), N_("CONFIG.xml") },
     { "no-sweep", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Do not start the first sweeps on the model"), NULL },
     { NULL },
   };
@@ -226,6 +239,14 @@ bs_application_get_dataset (BsApplication *self)
 {
   g_return_val_if_fail (BS_IS_APPLICATION (self), NULL);
   return self->dataset;
+}
+
+/* The --config of the command line, as an absolute path, or NULL. */
+const char *
+bs_application_get_config (BsApplication *self)
+{
+  g_return_val_if_fail (BS_IS_APPLICATION (self), NULL);
+  return self->config;
 }
 
 /* FALSE when the command line said --no-sweep. */

@@ -14,6 +14,7 @@ BsApplication *bs_application_new          (void);
 GSettings     *bs_application_get_settings (BsApplication *self);
 const char    *bs_application_get_model    (BsApplication *self);
 const char    *bs_application_get_dataset  (BsApplication *self);
+const char    *bs_application_get_config   (BsApplication *self);
 gboolean       bs_application_get_start_sweeps (BsApplication *self);
 
 G_END_DECLS

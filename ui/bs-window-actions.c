@@ -158,6 +158,20 @@ tuning_action (GtkWidget *widget, const char *name, GVariant *param)
     _bs_window_cancel_sweep (self);
 }
 
+/* The inspector's page: "layers", "energy" or "summary". */
+static void
+inspector_page_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  BsWindow *self = BS_WINDOW (widget);
+  const char *page = g_variant_get_string (param, NULL);
+
+  if (!gtk_stack_get_child_by_name (self->inspector_stack, page))
+    return;
+  adw_view_stack_set_visible_child_name (self->view_stack, "pareto");
+  gtk_stack_set_visible_child_name (self->inspector_stack, page);
+  gtk_revealer_set_reveal_child (self->details_revealer, TRUE);
+}
+
 /* Recent projects ------------------------------------------------------------ */
 
 static void
@@ -379,6 +393,7 @@ _bs_window_class_actions_init (BsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-sidebar", NULL, show_sidebar_action);
   gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
   gtk_widget_class_install_action (widget_class, "win.open-dataset", NULL, open_dataset_action);
+  gtk_widget_class_install_action (widget_class, "win.inspector-page", "s", inspector_page_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, tuning_action);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, tuning_action);
   gtk_widget_class_install_action (widget_class, "win.new-sweep", NULL, tuning_action);

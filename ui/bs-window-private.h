@@ -68,6 +68,7 @@ struct _BsWindow
   BsSharedTarget *target;             /* NULL: none (yet) */
   GCancellable *target_cancellable;
   gboolean start_sweeps;              /* run the first sweeps once the model is open */
+  char *start_config;                 /* an XML configuration to select then, or NULL */
 
   /* sweeps (bs-window-sweep.c) */
   BsSweepRun *sweep;                  /* running, or NULL */
@@ -105,6 +106,11 @@ gboolean _bs_window_select_canonical (BsWindow     *self,
                                       const char   *model);
 void  _bs_window_undo               (BsWindow      *self);
 void  _bs_window_redo               (BsWindow      *self);
+void  _bs_window_recost             (BsWindow      *self);
+
+/* bs-window-target.c */
+void  _bs_window_target_init        (BsWindow      *self);
+void  _bs_window_target_dispose     (BsWindow      *self);
 const char *_bs_window_target_name  (BsWindow      *self);
 
 /* bs-window-sweep.c */

@@ -181,8 +181,8 @@ on_energy (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 /* Cost the evaluated configuration on the current target. */
-static void
-recost (BsWindow *self)
+void
+_bs_window_recost (BsWindow *self)
 {
   if (!self->session || !self->evaluation)
     return;
@@ -220,7 +220,7 @@ on_evaluated (GObject *source, GAsyncResult *result, gpointer data)
   set_evaluating (self, FALSE);
   take_evaluation (self, ev);
   if (ev->target != self->target)
-    recost (self);   /* the target changed while it ran */
+    _bs_window_recost (self);   /* the target changed while it ran */
 }
 
 static void
@@ -332,8 +332,9 @@ _bs_window_redo (BsWindow *self)
 /* Edits ---------------------------------------------------------------------- */
 
 /* A layer's choice changed in the table: the edited configuration becomes
- * the selected one.  A layer leaving fp32 gets per-layer power-of-two
- * scaling (what sweeps use); a layer back at fp32 × fp32 drops its scaling. */
+ * the selected one.  A layer leaving fp32 gets "auto" scaling (the format
+ * family's natural choice, what sweeps use); a layer back at fp32 × fp32
+ * drops its scaling. */
 static void
 on_layer_edited (BsLayerTable *table, guint layer, int field, const char *value, BsWindow *self)
 {
@@ -354,7 +355,7 @@ on_layer_edited (BsLayerTable *table, guint layer, int field, const char *value,
   if (g_str_equal (lc.weight, "fp32") && g_str_equal (lc.input, "fp32"))
     lc.scaling = BS_SCALING_NONE;
   else if (lc.scaling == BS_SCALING_NONE)
-    lc.scaling = BS_SCALING_LAYER_POW2;
+    lc.scaling = BS_SCALING_AUTO;
   cfg = bs_config_copy (self->config);
   if (bs_config_set_layer (cfg, (int) layer, &lc, err, sizeof err) < 0)
     {
@@ -366,114 +367,34 @@ on_layer_edited (BsLayerTable *table, guint layer, int field, const char *value,
   bs_config_free (cfg);
 }
 
-/* Targets -------------------------------------------------------------------- */
-
-const char *
-_bs_window_target_name (BsWindow *self)
-{
-  return self->target ? bs_shared_target_name (self->target) : NULL;
-}
-
-static void
-on_target_loaded (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (BsWindow) self = data;
-  g_autoptr (GError) error = NULL;
-  BsSharedTarget *t = bs_target_load_finish (result, &error);
-
-  _bs_window_release (self);
-  if (!t)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          /* TRANSLATORS: %s is "FILE:LINE: problem" */
-          g_autofree char *msg = g_strdup_printf (_("Could not load the target: %s"), error->message);
-
-          _bs_window_toast (self, msg);
-        }
-      return;
-    }
-  g_clear_pointer (&self->target, bs_shared_target_unref);
-  self->target = t;
-  if (self->evaluation)
-    recost (self);
-}
-
-static guint
-target_position (BsWindow *self, const char *name)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->targets));
-
-  for (guint i = 0; i < n; i++)
-    if (g_strcmp0 (gtk_string_list_get_string (self->targets, i), name) == 0)
-      return i;
-  return GTK_INVALID_LIST_POSITION;
-}
-
-static void on_target_selected (GtkDropDown *drop, GParamSpec *pspec, BsWindow *self);
-
-static void
-show_target_choice (BsWindow *self, const char *name)
-{
-  guint pos = target_position (self, name);
-
-  if (pos == GTK_INVALID_LIST_POSITION && name && *name)
-    {
-      gtk_string_list_append (self->targets, name);
-      pos = target_position (self, name);
-    }
-  g_signal_handlers_block_by_func (self->target_drop, on_target_selected, self);
-  gtk_drop_down_set_selected (self->target_drop, pos);
-  g_signal_handlers_unblock_by_func (self->target_drop, on_target_selected, self);
-}
-
-/* The "default-target" setting changed (here, in the preferences, or at
- * start): load that target. */
-static void
-on_default_target (BsWindow *self)
-{
-  g_autofree char *name = g_settings_get_string (self->settings, "default-target");
-
-  show_target_choice (self, name);
-  g_cancellable_cancel (self->target_cancellable);
-  g_clear_object (&self->target_cancellable);
-  if (!name || !*name)
-    {
-      g_clear_pointer (&self->target, bs_shared_target_unref);
-      recost (self);
-      return;
-    }
-  self->target_cancellable = g_cancellable_new ();
-  _bs_window_hold (self);
-  bs_target_load_async (name, self->target_cancellable, on_target_loaded, g_object_ref (self));
-}
-
-static void
-on_target_selected (GtkDropDown *drop, GParamSpec *pspec, BsWindow *self)
-{
-  GtkStringObject *item = gtk_drop_down_get_selected_item (drop);
-
-  if (item)
-    g_settings_set_string (self->settings, "default-target", gtk_string_object_get_string (item));
-}
-
-static void
-on_target_names (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (BsWindow) self = data;
-  g_auto (GStrv) names = bs_target_names_finish (result, NULL);
-  g_autofree char *current = NULL;
-
-  if (!names || g_cancellable_is_cancelled (self->cancellable))
-    return;
-  for (guint i = 0; names[i]; i++)
-    if (target_position (self, names[i]) == GTK_INVALID_LIST_POSITION)
-      gtk_string_list_append (self->targets, names[i]);
-  current = g_settings_get_string (self->settings, "default-target");
-  show_target_choice (self, current);
-}
-
 /* Opening a model ------------------------------------------------------------- */
+
+/* The format comparison starts on real numbers: the weights of the model's
+ * largest layer (BatchNormalization folded in, as evaluated). */
+static void
+compare_largest_layer (BsWindow *self, BsProject *p)
+{
+  const bs_graph *g = bs_project_graph (p);
+  const bs_layer_info *best = NULL;
+  const bs_tensor *t;
+  g_autofree char *name = NULL;
+
+  for (int i = 0; i < bs_project_n_layers (p); i++)
+    {
+      const bs_layer_info *L = bs_project_layer (p, i);
+
+      if (L->weight >= 0 && L->weight_is_const && (!best || L->params > best->params))
+        best = L;
+    }
+  if (!best)
+    return;
+  t = &g->values[best->weight].data;
+  if (t->dtype != BS_DT_FLOAT || bs_tensor_numel (t) <= 0)
+    return;
+  /* TRANSLATORS: a tensor's name: a layer's weights in a model */
+  name = g_strdup_printf (_("%s weights (%s)"), best->name, bs_project_model_name (p));
+  bs_format_compare_set_tensor (self->compare, name, bs_tensor_f32 (t), (gsize) bs_tensor_numel (t));
+}
 
 static void
 on_session_opened (GObject *source, GAsyncResult *result, gpointer data)
@@ -509,6 +430,10 @@ on_session_opened (GObject *source, GAsyncResult *result, gpointer data)
   fp32 = bs_project_uniform_config (p, "fp32", "fp32", "fp32", "none", NULL);
   _bs_window_set_config (self, fp32, FALSE);
   bs_config_free (fp32);
+  compare_largest_layer (self, p);
+  if (self->start_config)
+    bs_window_import_config (self, self->start_config);
+  g_clear_pointer (&self->start_config, g_free);
   if (self->start_sweeps)
     _bs_window_start_first_sweeps (self);
 }
@@ -574,21 +499,9 @@ _bs_window_tuning_init (BsWindow *self)
   /* TRANSLATORS: the series of the configuration being tuned */
   self->tuning = bs_plot_series_new (_("Selected configuration"));
   bs_plot_series_set_key (self->tuning, -1);
-  self->targets = gtk_string_list_new (NULL);
   self->session_cancellable = g_cancellable_new ();
-  gtk_drop_down_set_model (self->target_drop, G_LIST_MODEL (self->targets));
-  g_signal_connect (self->target_drop, "notify::selected", G_CALLBACK (on_target_selected), self);
   g_signal_connect (self->layer_table, "layer-edited", G_CALLBACK (on_layer_edited), self);
-  bs_target_names_async (self->cancellable, on_target_names, g_object_ref (self));
-}
-
-/* After the settings are known. */
-void
-_bs_window_tuning_settings (BsWindow *self)
-{
-  g_signal_connect_object (self->settings, "changed::default-target",
-                           G_CALLBACK (on_default_target), self, G_CONNECT_SWAPPED);
-  on_default_target (self);
+  _bs_window_target_init (self);
 }
 
 void
@@ -606,6 +519,6 @@ _bs_window_tuning_dispose (BsWindow *self)
   g_clear_pointer (&self->undo, g_ptr_array_unref);
   g_clear_pointer (&self->redo, g_ptr_array_unref);
   g_clear_object (&self->tuning);
-  g_clear_object (&self->targets);
-  g_clear_pointer (&self->target, bs_shared_target_unref);
+  _bs_window_target_dispose (self);
+  g_clear_pointer (&self->start_config, g_free);
 }

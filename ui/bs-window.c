@@ -191,7 +191,7 @@ row_subtitle (const BsStoreSweep *s)
 
   return g_strdup_printf ("%s · %s\n%s · %s%s%s", s->model ? s->model : "?",
                           s->target ? s->target : "?", count, status_text (s->status),
-                          part ? " · " : "", part ? part : "");
+                          part ? "\n" : "", part ? part : "");
 }
 
 static GtkWidget *
@@ -205,7 +205,7 @@ sweep_row_new (BsWindow *self, const BsStoreSweep *s)
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
   gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
@@ -424,6 +424,8 @@ bs_window_open_start_model (BsWindow *self)
       model = bundled_model ();
     }
   self->start_sweeps = !bapp || bs_application_get_start_sweeps (bapp);
+  g_free (self->start_config);
+  self->start_config = bapp ? g_strdup (bs_application_get_config (bapp)) : NULL;
   bs_window_open_model (self, model, dataset);
 }
 

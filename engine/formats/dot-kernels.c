@@ -59,6 +59,7 @@ struct bs_dot_kernel {
   double unit[2];            /* int: the quantum of each side */
   const int64_t *prod;       /* elma8: register increment per key sum */
   double l8_value[256];      /* elma8: value of each log8 code */
+  double l8_mag[385];        /* elma8: |value| of a key's low bits L + 192 (≈, for bounds) */
   const bs_format *quire;    /* the quire: the wider posit */
 };
 
@@ -103,6 +104,8 @@ bs_dot_kernel_new (const bs_format *fa, const bs_format *fb, bs_acc acc, char *e
           k->kind = K_ELMA8;
           for (uint32_t c = 0; c < 256; c++)
             k->l8_value[c] = bs_format_decode (fa, c);
+          for (int low = 0; low <= 384; low++)
+            k->l8_mag[low] = exp2 ((low - 192) / 16.0);
         }
       break;
     case BS_ACC_QUIRE:
@@ -345,7 +348,7 @@ run_int (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t
  * increment (elma.c's fast-path table).  The register is followed exactly:
  * summed in 64 bits, and as long as no partial sum has left [-2^37, 2^37)
  * that is the 38-bit register itself.  Where the largest values of the rows
- * involved prove that no partial sum can leave it (elma8_safe), the loop just
+ * involved prove that no partial sum can leave it (elma8_safe_*), the loop just
  * sums; otherwise it also notes whether any partial sum left (one OR per
  * sum), and such an output is walked again up to its first overflowing sum,
  * whose sign is all the hardware keeps (it then emits ±maxpos).  Sums are
@@ -432,7 +435,7 @@ elma8_2x2 (const int64_t *prod, const int16_t *a0, const int16_t *a1, const int1
 }
 
 /* Without watching the register, for blocks where no partial sum can leave
- * it (see elma8_safe): two rows of A by four of B, eight sums sharing six key
+ * it (see elma8_safe_keys): two rows of A by four of B, eight sums sharing six key
  * loads.  The rows come interleaved, ai[2t + r] = A row r at t and bi[4t + c]
  * = B row c at t, which keeps the sums in registers (the loop walks two
  * pointers). */
@@ -474,13 +477,18 @@ interleave (const int16_t *rows, int64_t ld, int w, int64_t kk, int16_t *dst)
       dst[w * t + r] = rows[r * ld + t];
 }
 
-/* Whether kk products of values with log keys at most ka, kb keep every
- * partial sum inside the register: a product 2^(L/16), L = (ka - 192) + (kb -
- * 192), adds less than 2^(floor(L/16) + 1) · 2^24 register units (the
- * increment is (2^5 + p)·2^(e-5-lsb) < 2^(e+1-lsb), lsb = -24), so kk of
- * them stay below 2^37 when floor(L/16) + 25 + ceil(log2 kk) ≤ 37. */
+/* Whether every partial sum of a block's dot products stays inside the
+ * register.  A product a·b, |a·b| = 2^(L/16) with e = floor(L/16), adds
+ * (2^5 + p)·2^(e-5-lsb) register units, lsb = -24, floored: at most
+ * 2^(e+25) ≤ 2^25·|a·b| in magnitude, plus 1 for the floor of a negative
+ * term (2^25·|a·b| ≥ 2 for log8 values).  So each partial sum is below
+ *   kk · 2^(e_max + 25)                         (ka, kb: the largest keys)
+ *   2^25 · min(‖a‖₁ · max|b|, ‖b‖₁ · max|a|) + kk   (l1a, l1b: the largest
+ * row norms), and either bound below 2^37 proves the block safe.  The norms
+ * are sums of doubles near 2^(L/16) (relative error ≪ 2^-30): a 2^-20
+ * margin covers them. */
 static bool
-elma8_safe (int ka, int kb, int64_t kk)
+elma8_safe_keys (int ka, int kb, int64_t kk)
 {
   int L = ka + kb - 384, e, kbits = 0;
 
@@ -490,6 +498,13 @@ elma8_safe (int ka, int kb, int64_t kk)
   while (((int64_t) 1 << kbits) < kk)
     kbits++;
   return e + 25 + kbits <= 37;
+}
+
+static bool
+elma8_safe_norms (const bs_dot_kernel *k, int ka, int kb, double l1a, double l1b, int64_t kk)
+{
+  double bound = 0x1p25 * fmin (l1a * k->l8_mag[kb], l1b * k->l8_mag[ka]) + (double) kk;
+  return bound < 0x1p37 * (1 - 0x1p-20);
 }
 
 static inline SCALAR_LOOP int64_t
@@ -523,9 +538,8 @@ elma8_overflow_code (const int64_t *prod, const int16_t *a, const int16_t *b, in
   return _bs_elma8_output (s, false, false);   /* not reached */
 }
 
-/* Row facts for the ELMA kernel: whether a row holds NaN, and
- * its largest log value as a key's low bits L + 192 (zero, NaN: none, -1000;
- * see elma8_safe). */
+/* Row facts for the ELMA kernel: whether a row holds NaN, and its largest
+ * log value as a key's low bits L + 192 (zero, NaN: none, -1000). */
 static void
 elma8_rows (const int16_t *x, int64_t rows, int64_t ld, int64_t kk, bool *nan, int *mx)
 {
@@ -545,6 +559,32 @@ elma8_rows (const int16_t *x, int64_t rows, int64_t ld, int64_t kk, bool *nan, i
       nan[r] = any != 0;
       mx[r] = m;
     }
+}
+
+/* The rows' norms Σ|x| (elma8_safe_norms), computed when first needed. */
+static void
+elma8_norms (const bs_dot_kernel *k, const int16_t *x, int64_t rows, int64_t ld, int64_t kk,
+             double *l1)
+{
+  for (int64_t r = 0; r < rows; r++)
+    {
+      double sum = 0;
+      for (int64_t t = 0; t < kk; t++)
+        {
+          int low = x[r * ld + t] & 2047;
+          sum += low <= 384 ? k->l8_mag[low] : 0.0;
+        }
+      l1[r] = sum;
+    }
+}
+
+static inline double
+dmax_of (const double *v, int64_t from, int64_t count)
+{
+  double mx = v[from];
+  for (int64_t i = 1; i < count; i++)
+    mx = v[from + i] > mx ? v[from + i] : mx;
+  return mx;
 }
 
 static inline int
@@ -584,15 +624,19 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
   bool *nan_a = malloc ((size_t) (m ? m : 1)), *nan_b = malloc ((size_t) (n ? n : 1));
   int *max_a = malloc ((size_t) (m ? m : 1) * sizeof *max_a);
   int *max_b = malloc ((size_t) (n ? n : 1) * sizeof *max_b);
+  double *l1_a = malloc ((size_t) (m ? m : 1) * sizeof *l1_a);
+  double *l1_b = malloc ((size_t) (n ? n : 1) * sizeof *l1_b);
   int16_t *bi = malloc ((size_t) (NB * kk + 1) * sizeof *bi);   /* interleaved B rows */
   int16_t *ai = malloc ((size_t) (m * kk + 1) * sizeof *ai);    /* interleaved A pairs */
 
-  if (!nan_a || !nan_b || !max_a || !max_b || !bi || !ai)
+  if (!nan_a || !nan_b || !max_a || !max_b || !l1_a || !l1_b || !bi || !ai)
     {
       free (nan_a);
       free (nan_b);
       free (max_a);
       free (max_b);
+      free (l1_a);
+      free (l1_b);
       free (bi);
       free (ai);
       return _bs_fail (err, errlen, "out of memory");
@@ -600,6 +644,8 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
   for (int64_t i = 0; i + 1 < m; i += 2)
     interleave (a + i * lda, lda, 2, kk, ai + i * kk);
   pthread_once (&e8_out_once, e8_out_init);
+  bool have_norms = false;
+
   elma8_rows (a, m, lda, kk, nan_a, max_a);
   elma8_rows (b, n, ldb, kk, nan_b, max_b);
 
@@ -619,8 +665,21 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
               const int16_t *b0 = b + j * ldb;
               int64_t s[8] = { 0 };
               bool o[8] = { false };
-              int cols = (j - j0) % 4 == 0 && j + 3 < j1 && rows == 2
-                         && elma8_safe (ka, max_of (max_b, j, 4), kk) ? 4 : j + 1 < j1 ? 2 : 1;
+              int cols = j + 1 < j1 ? 2 : 1;
+              if ((j - j0) % 4 == 0 && j + 3 < j1 && rows == 2)
+                {
+                  int kb = max_of (max_b, j, 4);
+                  bool safe = elma8_safe_keys (ka, kb, kk);
+                  if (!safe && !have_norms)
+                    {
+                      elma8_norms (k, a, m, lda, kk, l1_a);
+                      elma8_norms (k, b, n, ldb, kk, l1_b);
+                      have_norms = true;
+                    }
+                  if (safe || elma8_safe_norms (k, ka, kb, dmax_of (l1_a, i, 2),
+                                                dmax_of (l1_b, j, 4), kk))
+                    cols = 4;
+                }
               if (cols == 4)
                 {
                   /* s[q]: row q >> 2, column q & 3 */
@@ -650,6 +709,8 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
   free (nan_b);
   free (max_a);
   free (max_b);
+  free (l1_a);
+  free (l1_b);
   free (bi);
   free (ai);
   return 0;
