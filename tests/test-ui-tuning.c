@@ -480,6 +480,35 @@ test_sweep_dialog_runs (Fixture *fx, gconstpointer data)
   row = gtk_widget_get_first_child (GTK_WIDGET (win->sweep_list));
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Sweep 1 · grid");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "3 results"));
+
+  /* the ticked sweep's front as XML (schema-valid: read back), its results as CSV */
+  {
+    g_autofree char *front = g_build_filename (fx->dir, "front.xml", NULL);
+    g_autofree char *csv = g_build_filename (fx->dir, "results.csv", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr (GPtrArray) docs = NULL;
+    g_autoptr (GPtrArray) stored = NULL;
+    g_autoptr (BsStore) store = NULL;
+    g_autoptr (GError) error = NULL;
+    g_auto (GStrv) lines = NULL;
+
+    bs_window_export_results (win, front, FALSE);
+    bs_window_export_results (win, csv, TRUE);
+    wait_for (win, file_written, front);
+    wait_for (win, file_written, csv);
+    store = bs_store_open (fx->db, &error);
+    stored = bs_store_list_results (store, 1, TRUE, &error);
+    g_assert_no_error (error);
+    docs = bs_xml_read (front, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (docs->len, ==, stored->len);
+    g_assert_cmpuint (docs->len, >, 0);
+    g_assert_cmpint (((BsXmlConfig *) docs->pdata[0])->result_id, >, 0);
+    g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+    lines = g_strsplit (text, "\n", -1);
+    g_assert_true (g_str_has_prefix (lines[0], "result_id,sweep_id,top1,"));
+    g_assert_cmpuint (g_strv_length (lines), ==, 1 + 3 + 1);   /* header, 3 results, "" */
+  }
   close_window (win);
 }
 

@@ -382,7 +382,7 @@ choice_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer co
 
 /* Columns other than the name have fixed widths, so that new figures
  * coming in do not make the view measure every cell again. */
-static const int column_width[BS_LAYER_N_COLUMNS] = { -1, 70, 70, 70, 130, 130, 110, 80, 90, 80 };
+static const int column_width[BS_LAYER_N_COLUMNS] = { -1, 64, 64, 64, 124, 124, 104, 76, 84, 70 };
 
 static void
 add_column (BsLayerTable *self, guint c, const char *title, gboolean expand)

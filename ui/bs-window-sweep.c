@@ -194,7 +194,10 @@ show_progress (BsWindow *self, BsSweepRun *run, const BsSweepProgress *p)
       gtk_progress_bar_pulse (self->sweep_progress);
       return;
     }
-  if (isfinite (p->eta_s))
+  if (isfinite (p->eta_s) && p->eta_s >= 90)
+    /* TRANSLATORS: configurations done, planned, and the minutes left */
+    text = g_strdup_printf (_("%zu of %zu · %.0f min left"), p->done, p->total, ceil (p->eta_s / 60));
+  else if (isfinite (p->eta_s))
     /* TRANSLATORS: configurations done, planned, and the time left */
     text = g_strdup_printf (_("%zu of %zu · %.0f s left"), p->done, p->total, ceil (p->eta_s));
   else

@@ -391,8 +391,8 @@ compare_largest_layer (BsWindow *self, BsProject *p)
   t = &g->values[best->weight].data;
   if (t->dtype != BS_DT_FLOAT || bs_tensor_numel (t) <= 0)
     return;
-  /* TRANSLATORS: a tensor's name: a layer's weights in a model */
-  name = g_strdup_printf (_("%s weights (%s)"), best->name, bs_project_model_name (p));
+  /* TRANSLATORS: a tensor's name: a layer's weights */
+  name = g_strdup_printf (_("%s weights"), best->name);
   bs_format_compare_set_tensor (self->compare, name, bs_tensor_f32 (t), (gsize) bs_tensor_numel (t));
 }
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bs-window-private.h"
@@ -175,9 +176,25 @@ on_sweep_toggled (GtkCheckButton *check, BsWindow *self)
   show_sweep (self, sweep, gtk_check_button_get_active (check));
 }
 
-/* "model · target", then "N results · status", and what part of the test
- * set the sweep used when not all of it ("first 1000 images", as the sweep
- * runner names the dataset). */
+/* What part of the test set a sweep used, from its dataset row's name
+ * ("fashion-mnist (first 1000 images)", as the sweep runner writes it),
+ * translated when it has that form; NULL when it used all of it. */
+static char *
+dataset_part (const char *dataset)
+{
+  const char *open = dataset ? strrchr (dataset, '(') : NULL;
+  long long n;
+  char end;
+
+  if (!open || !g_str_has_suffix (open, ")"))
+    return NULL;
+  if (sscanf (open, "(first %lld images%c", &n, &end) == 2 && end == ')')
+    return g_strdup_printf (_("first %lld images"), n);
+  return g_strndup (open + 1, strlen (open) - 2);
+}
+
+/* "model · target", then "N results · status", then what part of the test
+ * set the sweep used when not all of it. */
 static char *
 row_subtitle (const BsStoreSweep *s)
 {
@@ -185,9 +202,7 @@ row_subtitle (const BsStoreSweep *s)
   g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%lld result",
                                                          "%lld results", (gulong) s->n_results),
                                             (long long) s->n_results);
-  const char *open = s->dataset ? strrchr (s->dataset, '(') : NULL;
-  g_autofree char *part = open && g_str_has_suffix (open, ")")
-                          ? g_strndup (open + 1, strlen (open) - 2) : NULL;
+  g_autofree char *part = dataset_part (s->dataset);
 
   return g_strdup_printf ("%s · %s\n%s · %s%s%s", s->model ? s->model : "?",
                           s->target ? s->target : "?", count, status_text (s->status),
