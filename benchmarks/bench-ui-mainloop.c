@@ -255,8 +255,14 @@ main (int argc, char *argv[])
   g_source_remove (edit_id);
   g_source_remove (timer_id);
   printf ("during the sweep:\n");
-  printf ("sweep of %s on %" G_GINT64_FORMAT " images took %.1f s, with a layer edit every 2 s\n",
-          formats ? formats : "9 formats", limit, (g_get_monotonic_time () - t0) / 1e6);
+  {
+    char images[32] = "all";
+
+    if (limit > 0)
+      g_snprintf (images, sizeof images, "%" G_GINT64_FORMAT, limit);
+    printf ("sweep of %s on %s test images took %.1f s, with a layer edit every 2 s\n",
+            formats ? formats : "9 formats", images, (g_get_monotonic_time () - t0) / 1e6);
+  }
   report ("10 ms timer", &timer, 10);
   report ("frame clock", &frames, 1000.0 / 60);
   printf ("main-loop stall: %.1f ms (target 50 ms) %s\n",

@@ -79,11 +79,15 @@ enum { START, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static const char *const strategy_titles[BS_N_STRATEGIES] = {
-  N_("Grid: one format everywhere"),
-  N_("Random: per-layer choices"),
-  N_("Greedy: bit width layer by layer"),
-  N_("Sensitivity: one layer at a time"),
-  N_("NSGA-II: evolutionary front"),
+  N_("Grid"), N_("Random"), N_("Greedy"), N_("Sensitivity"), N_("NSGA-II"),
+};
+
+static const char *const strategy_subtitles[BS_N_STRATEGIES] = {
+  N_("One format everywhere, each format in turn"),
+  N_("Random per-layer choices, as many as the budget"),
+  N_("Bit width lowered layer by layer while top-1 holds"),
+  N_("Each layer alone at each format, the rest fp32"),
+  N_("Evolutionary search for the accuracy–energy front"),
 };
 
 static bs_strategy
@@ -112,6 +116,7 @@ on_strategy_changed (BsSweepDialog *self)
   g_autofree char *formats = NULL;
 
   bs_sweep_spec_init (&spec, s);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->strategy_row), _(strategy_subtitles[s]));
   formats = g_strjoinv (",", spec.formats);
   gtk_editable_set_text (GTK_EDITABLE (self->formats_row), formats);
   gtk_spin_button_set_value (self->budget_spin, (double) spec.budget);
@@ -306,8 +311,8 @@ bs_sweep_dialog_init (BsSweepDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   for (guint s = 0; s < BS_N_STRATEGIES; s++)
     gtk_string_list_append (strategies, _(strategy_titles[s]));
-  gtk_string_list_append (tensors, _("Alike (one format per layer)"));
-  gtk_string_list_append (tensors, _("Apart (weights and inputs chosen separately)"));
+  gtk_string_list_append (tensors, _("Alike"));
+  gtk_string_list_append (tensors, _("Apart"));
   for (int a = 0; a < BS_N_ACCS; a++)
     gtk_string_list_append (accs, bs_acc_name ((bs_acc) a));
   adw_combo_row_set_model (self->tensors_row, G_LIST_MODEL (tensors));
