@@ -232,14 +232,12 @@ int bs_trainer_sync (bs_trainer *t, char *err, size_t errlen);
 
 /* Export ------------------------------------------------------------------- */
 
-/* Save g as ONNX (bs_onnx_save) with metadata_props keys[i] = values[i]. */
-int bs_train_save_onnx (const bs_graph *g, const char *path, int n_meta,
+/* Record metadata_props keys[i] = values[i] on g (replacing equal keys) and
+ * save it as ONNX (bs_onnx_save); bs_onnx_load + bs_graph_metadata read them
+ * back. */
+int bs_train_save_onnx (bs_graph *g, const char *path, int n_meta,
                         const char *const *keys, const char *const *values, char *err,
                         size_t errlen);
-/* The metadata_props value of key in an ONNX file: *value malloc'd, or NULL
- * when absent (returns 0 then too). */
-int bs_train_read_metadata (const char *path, const char *key, char **value, char *err,
-                            size_t errlen);
 
 /* Key holding the input normalisation "mean,std" of 8-bit pixels:
  * x = (pixel / 255 - mean) / std (one pair per channel, comma-separated, when
