@@ -458,45 +458,37 @@ test_resolve (void)
     }
 }
 
-/* With one format on both sides, bs_dot_mixed is bs_dot. */
-static void
-test_mixed_same_as_bs_dot (void)
+/* One format on both sides (bs_dot), against sums worked out here from the
+ * definitions: fp8_e4m3 values found by searching its 254 finite codes
+ * (sign, 4-bit exponent biased by 7, 3-bit fraction, subnormals; nearest,
+ * ties to the even code, saturating), summed in float (fp32 accumulator);
+ * fixed6 by the seed formula, summed in _Float16 (fp16 accumulator); int8
+ * codes summed as integers (int32). */
+static double
+ref_fp8_e4m3 (double x)
 {
-  static const struct { const char *f; bs_acc acc; } cases[] = {
-    { "int8", BS_ACC_EXACT }, { "fixed6", BS_ACC_FP16 }, { "posit8_1", BS_ACC_EXACT },
-    { "log8", BS_ACC_EXACT }, { "log8", BS_ACC_KULISCH }, { "fp8_e5m2", BS_ACC_EXACT },
-    { "fp8_e4m3", BS_ACC_FP32 }, { "mxfp4", BS_ACC_EXACT }, { "log16", BS_ACC_EXACT },
-  };
-  bs_test_rng rng = { 61 };
-  enum { N = 50 };
+  double best = 0, bd = INFINITY;
+  int bc = 0;
 
-  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
-    for (int rep = 0; rep < 4; rep++)
-      {
-        bs_format f = fmt (cases[c].f);
-        double a[N], b[N];
-        bs_qopts o = BS_QOPTS_INIT;
-        bs_dot_result r1, r2;
-        char err[256];
-        o.scale = rep == 0 ? 1.0 : 0.37 * rep;
-        for (int i = 0; i < N; i++)
-          {
-            a[i] = bs_test_rng_float_log (&rng, -6, 3);
-            b[i] = bs_test_rng_float_log (&rng, -6, 3);
-          }
-        g_assert_cmpint (bs_dot (&f, cases[c].acc, a, b, N, &o, &r1, err, sizeof err), ==, 0);
-        g_assert_cmpint (bs_dot_mixed (&f, &f, cases[c].acc, a, b, N, &o, &o, &r2, err,
-                                       sizeof err), ==, 0);
-        bs_assert_same (r2.value, r1.value, "%s value", cases[c].f);
-        bs_assert_same (r2.rounded, r1.rounded, "%s rounded", cases[c].f);
-        g_assert_cmpint (r2.acc, ==, r1.acc);
-        g_assert_cmpint (r2.overflow, ==, r1.overflow);
-      }
+  for (int c = 0; c < 256; c++)
+    {
+      int e = (c >> 3) & 15, m = c & 7;
+      double v;
+
+      if ((c & 127) == 127)
+        continue;                                   /* NaN */
+      v = e ? ldexp (1 + m / 8.0, e - 7) : ldexp (m / 8.0, -6);
+      v = c & 128 ? -v : v;
+      if (fabs (x - v) < bd || (fabs (x - v) == bd && (c & 1) == 0 && (bc & 1) == 1))
+        {
+          best = v;
+          bd = fabs (x - v);
+          bc = c;
+        }
+    }
+  return best;
 }
 
-/* Two formats, two scales: int8 weights (scale 0.03) × fixed8 inputs (scale
- * 4) in int32, worked out here from the definitions: round to nearest even,
- * clip, integer sum, times the quanta and the scales. */
 static double
 rne_clip (double x, double lo, double hi)
 {
@@ -504,6 +496,51 @@ rne_clip (double x, double lo, double hi)
   return r < lo ? lo : r > hi ? hi : r;
 }
 
+static void
+test_single_format_reference (void)
+{
+  enum { N = 64 };
+  bs_test_rng rng = { 61 };
+  char err[256];
+
+  for (int rep = 0; rep < 8; rep++)
+    {
+      double a[N], b[N], scale = rep == 0 ? 1.0 : 0.37 * rep;
+      bs_qopts o = BS_QOPTS_INIT;
+      bs_format f8 = fmt ("fp8_e4m3"), fx = fmt ("fixed6"), fi = fmt ("int8");
+      bs_dot_result r;
+      float s32 = 0;
+      _Float16 s16 = 0;
+      int64_t si = 0;
+
+      o.scale = scale;
+      for (int i = 0; i < N; i++)
+        {
+          a[i] = bs_test_rng_float_log (&rng, -6, 3) * (i % 3 ? 1 : -1);
+          b[i] = bs_test_rng_float_log (&rng, -6, 3);
+        }
+      for (int i = 0; i < N; i++)
+        {
+          double x = a[i] / scale, y = b[i] / scale;
+
+          s32 += (float) (ref_fp8_e4m3 (x) * ref_fp8_e4m3 (y));
+          s16 += (_Float16) (rne_clip (x * 32, -32, 31) / 32) * (_Float16) (rne_clip (y * 32, -32, 31) / 32);
+          si += (int64_t) rne_clip (x, -128, 127) * (int64_t) rne_clip (y, -128, 127);
+        }
+      g_assert_cmpint (bs_dot (&f8, BS_ACC_FP32, a, b, N, &o, &r, err, sizeof err), ==, 0);
+      bs_assert_same (r.value, (double) s32 * (scale * scale), "fp8_e4m3/fp32 rep %d", rep);
+      g_assert_cmpint (bs_dot (&fx, BS_ACC_FP16, a, b, N, &o, &r, err, sizeof err), ==, 0);
+      bs_assert_same (r.value, (double) s16 * (scale * scale), "fixed6/fp16 rep %d", rep);
+      g_assert_cmpint (bs_dot (&fi, BS_ACC_EXACT, a, b, N, &o, &r, err, sizeof err), ==, 0);
+      g_assert_cmpint (r.acc, ==, BS_ACC_INT32);
+      bs_assert_same (r.value, (double) si * (scale * scale), "int8/int32 rep %d", rep);
+      g_assert_false (r.overflow);
+    }
+}
+
+/* Two formats, two scales: int8 weights (scale 0.03) × fixed8 inputs (scale
+ * 4) in int32, worked out here from the definitions: round to nearest even,
+ * clip, integer sum, times the quanta and the scales. */
 static void
 test_mixed_two_scales (void)
 {
@@ -1104,7 +1141,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/formats/dot-kernel/kulisch", test_kernel_kulisch);
   g_test_add_func ("/engine/formats/dot-kernel/quire", test_kernel_quire);
   g_test_add_func ("/engine/formats/dot-mixed/resolve", test_resolve);
-  g_test_add_func ("/engine/formats/dot-mixed/same-as-bs-dot", test_mixed_same_as_bs_dot);
+  g_test_add_func ("/engine/formats/dot/single-format-reference", test_single_format_reference);
   g_test_add_func ("/engine/formats/dot-mixed/two-scales", test_mixed_two_scales);
   g_test_add_func ("/engine/nn/exact/int", test_net_int);
   g_test_add_func ("/engine/nn/exact/posit-quire", test_net_posit);

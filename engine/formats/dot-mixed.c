@@ -77,7 +77,7 @@ bs_dot_resolve (const bs_format *fa, const bs_format *fb, bs_acc acc, bs_acc *ou
       break;
     case BS_ACC_ELMA:
       if (!same_format (fa, fb) || !has_elma (fa))
-        return _bs_fail (err, errlen, "ELMA takes log8 × log8 or log16 × log16, not %s × %s",
+        return _bs_fail (err, errlen, "ELMA is defined for log8 and log16 (the same on both sides), not %s × %s",
                          fa->name, fb->name);
       break;
     case BS_ACC_INT32:
