@@ -61,7 +61,7 @@ build (bs_arch a, bool qnn, uint64_t seed)
 {
   bs_graph *g;
   char err[300];
-  if (bs_train_build (a, qnn, 1, 8, 8, 4, seed, &g, err, sizeof err) < 0)
+  if (bs_train_build (a, qnn, 1, 8, 8, 4, NULL, 0, seed, &g, err, sizeof err) < 0)
     g_error ("%s", err);
   return g;
 }
@@ -762,6 +762,36 @@ test_refuses (void)
   bs_graph_free (g);
 }
 
+/* resnet's channel widths: the MACs of an 8×8 input worked out by hand for
+ * widths 8, 12, 20 (3×3 pad 1 convs, stride 2 at each block, 1×1 stride-2
+ * projections, Gemm 20 → 4); bad widths refused. */
+static void
+test_resnet_widths (void)
+{
+  const int64_t w[3] = { 8, 12, 20 }, zero[3] = { 8, 0, 20 };
+  const int64_t expect = 8 * 8 * 8 * 1 * 9                          /* stem */
+                         + 4 * 4 * 12 * 8 * 9 + 4 * 4 * 12 * 12 * 9 + 4 * 4 * 12 * 8
+                         + 2 * 2 * 20 * 12 * 9 + 2 * 2 * 20 * 20 * 9 + 2 * 2 * 20 * 12
+                         + 20 * 4;
+  int64_t macs, params, all;
+  bs_graph *g;
+  char err[300];
+
+  g_assert_cmpint (bs_train_build (BS_ARCH_RESNET, false, 1, 8, 8, 4, w, 3, 1, &g, err, sizeof err),
+                   ==, 0);
+  g_assert_cmpint (bs_train_graph_cost (g, &macs, &params, &all, err, sizeof err), ==, 0);
+  g_assert_cmpint (macs, ==, expect);
+  bs_graph_free (g);
+  g_assert_cmpint (bs_train_build (BS_ARCH_CNN, false, 1, 8, 8, 4, w, 3, 1, &g, err, sizeof err),
+                   ==, -1);
+  g_assert_nonnull (strstr (err, "resnet only"));
+  g_assert_cmpint (bs_train_build (BS_ARCH_RESNET, false, 1, 8, 8, 4, w, 2, 1, &g, err, sizeof err),
+                   ==, -1);
+  g_assert_cmpint (bs_train_build (BS_ARCH_RESNET, false, 1, 8, 8, 4, zero, 3, 1, &g, err,
+                                   sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "out of range"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -782,5 +812,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/train/onnx-roundtrip/cnn", test_roundtrip_cnn);
   g_test_add_func ("/engine/nn/train/onnx-roundtrip/resnet", test_roundtrip_resnet);
   g_test_add_func ("/engine/nn/train/refuses", test_refuses);
+  g_test_add_func ("/engine/nn/train/resnet-widths", test_resnet_widths);
   return g_test_run ();
 }

@@ -108,7 +108,10 @@ bs_cli_train (int argc, char **argv)
   g_autofree char *arch_s = NULL, *dataset = NULL, *optim_s = NULL, *lr_s = NULL,
                   *output = NULL, *wfmt = NULL, *afmt = NULL, *ifmt = NULL, *sched_s = NULL,
                   *warm_s = NULL, *gamma_s = NULL, *lrmin_s = NULL, *mom_s = NULL,
-                  *wd_s = NULL, *data_dir = NULL, *init = NULL, *clr_s = NULL;
+                  *wd_s = NULL, *data_dir = NULL, *init = NULL, *clr_s = NULL,
+                  *channels_s = NULL;
+  int64_t widths[BS_RESNET_STAGES];
+  int n_widths = 0;
   gint epochs = -1, batch = 128, threads = 0, step_epochs = 1, shift = 0, val = 5000;
   gint cluster = 0, cluster_epochs = 2;
   gint64 seed = 1;
@@ -117,6 +120,8 @@ bs_cli_train (int argc, char **argv)
   GOptionEntry entries[] = {
     { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch_s, "Architecture: mlp, cnn, resnet", "NAME" },
     { "dataset", 'd', 0, G_OPTION_ARG_STRING, &dataset, "Dataset: fashion-mnist", "NAME" },
+    { "channels", 0, 0, G_OPTION_ARG_STRING, &channels_s,
+      "resnet: channel widths of the stem and the two blocks (default 24,32,64)", "C0,C1,C2" },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &data_dir, "Directory of the dataset files",
       "DIR" },
     { "epochs", 'e', 0, G_OPTION_ARG_INT, &epochs, "Training epochs", "N" },
@@ -187,6 +192,26 @@ bs_cli_train (int argc, char **argv)
     return bs_cli_usage_error ("train: unknown --arch '%s' (mlp, cnn, resnet)", arch_s);
   if (init && arch_s)
     return bs_cli_usage_error ("train: give --arch or --init, not both");
+  if (channels_s)
+    {
+      g_auto (GStrv) parts = g_strsplit (channels_s, ",", -1);
+      guint n = g_strv_length (parts);
+      guint64 v;
+
+      if (arch != BS_ARCH_RESNET || init)
+        return bs_cli_usage_error ("train: --channels applies to --arch resnet");
+      if (n != BS_RESNET_STAGES)
+        return bs_cli_usage_error ("train: --channels '%s': expected %d widths C0,C1,C2",
+                                   channels_s, BS_RESNET_STAGES);
+      for (guint i = 0; i < n; i++)
+        {
+          if (!g_ascii_string_to_unsigned (parts[i], 10, 1, 4096, &v, NULL))
+            return bs_cli_usage_error ("train: --channels '%s': '%s' is not a width in 1..4096",
+                                       channels_s, parts[i]);
+          widths[i] = (int64_t) v;
+        }
+      n_widths = (int) n;
+    }
   if (!dataset)
     return bs_cli_usage_error ("train: --dataset is required (fashion-mnist)");
   if (strcmp (dataset, "fashion-mnist") != 0)
@@ -293,8 +318,8 @@ bs_cli_train (int argc, char **argv)
           goto out;
         }
     }
-  else if (bs_train_build (arch, wfmt || afmt, tr.c, tr.h, tr.w, tr.n_classes, o.seed, &g, err,
-                           sizeof err) < 0)
+  else if (bs_train_build (arch, wfmt || afmt, tr.c, tr.h, tr.w, tr.n_classes, widths, n_widths,
+                           o.seed, &g, err, sizeof err) < 0)
     goto fail;
   if (bs_train_graph_cost (g, &macs, &params, &all_params, err, sizeof err) < 0)
     goto fail;

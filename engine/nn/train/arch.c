@@ -8,6 +8,7 @@
  *           blocks (Conv 3×3 stride 2 + BN + ReLU + Conv 3×3 + BN, plus a 1×1
  *           stride-2 Conv + BN shortcut, Add, ReLU) to 32 channels at 1/2 and
  *           64 channels at 1/4 resolution; GlobalAveragePool, Flatten, Gemm
+ *           (the three widths can be chosen)
  *
  * The QNN form replaces ReLU with hardtanh (Clip -1..1), drops the Conv/Gemm
  * biases and puts a BN after the last Gemm (Hubara et al.'s layout).  Graphs
@@ -318,9 +319,8 @@ basic_block (builder *b, const char *name, const char *x, int64_t cin, int64_t c
 }
 
 static void
-build_resnet (builder *b, int64_t c, int classes)
+build_resnet (builder *b, int64_t c, const int64_t *ch, int classes)
 {
-  const int64_t ch[3] = { 24, 32, 64 };
   char prev[64], next[64];
   conv (b, "stem", "input", c, ch[0], 3, 1, "stem.y");
   batchnorm (b, "stem_bn", "stem.y", ch[0], "stem_bn.y");
@@ -343,8 +343,10 @@ build_resnet (builder *b, int64_t c, int classes)
 
 int
 bs_train_build (bs_arch arch, bool qnn, int64_t c, int64_t h, int64_t w, int classes,
-                uint64_t seed, bs_graph **out, char *err, size_t errlen)
+                const int64_t *widths, int n_widths, uint64_t seed, bs_graph **out, char *err,
+                size_t errlen)
 {
+  static const int64_t resnet_widths[BS_RESNET_STAGES] = { 24, 32, 64 };
   builder b = { 0 };
   bs_shape in;
   int64_t dims[4] = { -1, c, h, w };
@@ -353,6 +355,18 @@ bs_train_build (bs_arch arch, bool qnn, int64_t c, int64_t h, int64_t w, int cla
   if (c < 1 || h < 4 || w < 4 || classes < 2)
     return _tr_fail (err, errlen, "input %lld×%lld×%lld with %d classes is too small",
                      (long long) c, (long long) h, (long long) w, classes);
+  if (n_widths > 0 && arch != BS_ARCH_RESNET)
+    return _tr_fail (err, errlen, "channel widths apply to resnet only, not %s",
+                     bs_arch_name (arch));
+  if (n_widths > 0 && n_widths != BS_RESNET_STAGES)
+    return _tr_fail (err, errlen, "resnet takes %d channel widths (stem, block 1, block 2), "
+                     "not %d", BS_RESNET_STAGES, n_widths);
+  for (int i = 0; i < n_widths; i++)
+    if (widths[i] < 1 || widths[i] > 4096)
+      return _tr_fail (err, errlen, "channel width %lld is out of range (1..4096)",
+                       (long long) widths[i]);
+  if (n_widths == 0)
+    widths = resnet_widths;
   b.g = bs_graph_new (ARCH_OPSET);
   if (!b.g)
     return _tr_fail (err, errlen, "out of memory");
@@ -379,7 +393,7 @@ bs_train_build (bs_arch arch, bool qnn, int64_t c, int64_t h, int64_t w, int cla
       build_cnn (&b, c, h, w, classes);
       break;
     case BS_ARCH_RESNET:
-      build_resnet (&b, c, classes);
+      build_resnet (&b, c, widths, classes);
       break;
     }
   if (!b.fail && (bs_graph_add_output (b.g, "logits", err, errlen) < 0

@@ -103,8 +103,11 @@ void bs_train_data_clear (bs_train_data *d);
 typedef enum {
   BS_ARCH_MLP,      /* Flatten, 784-256-128-10 Gemm+BN+ReLU, Gemm */
   BS_ARCH_CNN,      /* 2 × (Conv 3×3 + BN + ReLU + MaxPool 2), Gemm+ReLU, Gemm */
-  BS_ARCH_RESNET,   /* stem, 3 residual stages (Add), GlobalAveragePool, Gemm */
+  BS_ARCH_RESNET,   /* stem, 2 residual blocks (Add), GlobalAveragePool, Gemm */
 } bs_arch;
+
+/* resnet's channel widths: stem, block 1, block 2 (default 24, 32, 64). */
+#define BS_RESNET_STAGES 3
 
 /* "mlp", "cnn", "resnet". */
 const char *bs_arch_name (bs_arch a);
@@ -115,9 +118,12 @@ int bs_arch_parse (const char *name, bs_arch *a);
  * biases, BN scale 1, bias 0, mean 0, var 1.  qnn = true builds the QNN form:
  * hardtanh (Clip -1..1) instead of ReLU, no biases on Conv/Gemm, a BN after
  * the last Gemm, and weights uniform in [-1, 1].  Input named "input",
- * output "logits" [N, classes]; finalized. */
+ * output "logits" [N, classes]; finalized.  widths (n_widths of them, 0 for
+ * the defaults) sets resnet's BS_RESNET_STAGES channel widths; other
+ * architectures refuse them. */
 int bs_train_build (bs_arch arch, bool qnn, int64_t c, int64_t h, int64_t w, int classes,
-                    uint64_t seed, bs_graph **g, char *err, size_t errlen);
+                    const int64_t *widths, int n_widths, uint64_t seed, bs_graph **g,
+                    char *err, size_t errlen);
 
 /* Multiply-accumulates and parameters (initializer elements of the
  * Conv/Gemm/MatMul layers; all float initializers in *all_params) of one
