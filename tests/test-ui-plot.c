@@ -345,6 +345,79 @@ test_chart_render_pixels (void)
   cairo_surface_destroy (img);
 }
 
+/* |a - b| per channel at most tol */
+static gboolean
+near_rgb (int r, int g, int b, double er, double eg, double eb, int tol)
+{
+  return fabs (r - er) <= tol && fabs (g - eg) <= tol && fabs (b - eb) <= tol;
+}
+
+/* The legend lies above the plot area, never over the data: with points in
+ * all four corners of the data and two series (so that the legend has
+ * family and series entries, a box of some 6 rows), every point keeps its
+ * family's colour, and each family's legend dot is found above the plot
+ * area in its full colour. */
+static void
+test_chart_legend_outside (void)
+{
+  g_autoptr (BsPlotSeries) a = bs_plot_series_new ("corners");
+  g_autoptr (BsPlotSeries) b = bs_plot_series_new ("middle");
+  BsPlotPoint corners[] = {
+    { 1e3, 10, 1, BS_FAMILY_FLOAT, NULL },
+    { 1e7, 10, 2, BS_FAMILY_FIXED, NULL },
+    { 1e3, 95, 3, BS_FAMILY_POSIT, NULL },
+    { 1e7, 95, 4, BS_FAMILY_LOG, NULL },
+  };
+  BsPlotPoint middle[] = { { 1e5, 50, 5, BS_FAMILY_INT, NULL } };
+  const guint8 families[] = { BS_FAMILY_FLOAT, BS_FAMILY_FIXED, BS_FAMILY_POSIT, BS_FAMILY_LOG, BS_FAMILY_INT };
+  g_autoptr (BsParetoChart) chart = NULL;
+  const BsPlotStyle *style;
+  cairo_surface_t *img;
+  double ax, ay, aw, ah;
+
+  bs_plot_series_append (a, corners, G_N_ELEMENTS (corners));
+  bs_plot_series_append (b, middle, G_N_ELEMENTS (middle));
+  chart = chart_with (a, 640, 400);
+  bs_pareto_chart_add_series (chart, b);
+  img = render (chart, 640, 400);
+  style = bs_pareto_chart_get_style (chart);
+  bs_pareto_chart_get_plot_area (chart, &ax, &ay, &aw, &ah);
+  /* room for two rows of legend above the area, and the area still large */
+  g_assert_cmpfloat (ay, >=, 30);
+  g_assert_cmpfloat (ah, >, 250);
+
+  for (guint i = 0; i < G_N_ELEMENTS (corners); i++)
+    {
+      const BsColor *c = &style->family[corners[i].family];
+      double px, py;
+      int r, g, bl;
+
+      g_assert_true (bs_pareto_chart_get_point_position (chart, a, i, &px, &py));
+      /* beside the centre, off the front's lines through it: the marker at
+       * 78 % over the white background */
+      pixel (img, (int) round (px) + 2, (int) round (py) + 2, &r, &g, &bl);
+      g_assert_true (near_rgb (r, g, bl, 255 * (0.78 * c->r + 0.22), 255 * (0.78 * c->g + 0.22),
+                               255 * (0.78 * c->b + 0.22), 40));
+    }
+
+  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      const BsColor *c = &style->family[families[f]];
+      gboolean found = FALSE;
+
+      for (int y = 0; y < (int) ay && !found; y++)
+        for (int x = 0; x < 640 && !found; x++)
+          {
+            int r, g, bl;
+
+            pixel (img, x, y, &r, &g, &bl);
+            found = near_rgb (r, g, bl, 255 * c->r, 255 * c->g, 255 * c->b, 12);
+          }
+      g_assert_true (found);
+    }
+  cairo_surface_destroy (img);
+}
+
 static void
 fill_random (BsPlotSeries *s, GRand *rand, guint n)
 {
@@ -632,6 +705,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/series/skips-unplottable", test_series_skips_unplottable);
   g_test_add_func ("/ui/series/list-model", test_series_model);
   g_test_add_func ("/ui/chart/render-pixels", test_chart_render_pixels);
+  g_test_add_func ("/ui/chart/legend-outside", test_chart_legend_outside);
   g_test_add_func ("/ui/chart/hit-test-nearest", test_chart_hit_test);
   g_test_add_func ("/ui/chart/zoom-keeps-point", test_chart_zoom_fixed);
   g_test_add_func ("/ui/chart/pan", test_chart_pan);

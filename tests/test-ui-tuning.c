@@ -358,6 +358,18 @@ test_opens_model (Fixture *fx, gconstpointer data)
   assert_point (win, &m);
   g_assert_true (gtk_revealer_get_reveal_child (win->details_revealer));
   g_assert_nonnull (bs_energy_chart_get_data (win->energy_chart));
+
+  /* the format comparison starts on the largest layer's weights (fc1:
+   * H1 × IN) and takes any layer's from its menu */
+  {
+    gsize n;
+
+    g_assert_cmpstr (bs_format_compare_get_tensor (win->compare, &n), ==, "fc1 weights");
+    g_assert_cmpuint (n, ==, H1 * IN);
+    gtk_widget_activate_action (GTK_WIDGET (win), "win.compare-weights", "i", 2);
+    g_assert_cmpstr (bs_format_compare_get_tensor (win->compare, &n), ==, "fc3 weights");
+    g_assert_cmpuint (n, ==, OUT * H2);
+  }
   bs_config_free (fp32);
   close_window (win);
 }

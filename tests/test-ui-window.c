@@ -1,6 +1,8 @@
 /* The application window on a project made by the test: sweeps listed, the
  * ticked ones plotted, a point's details, errors shown in the window, export,
  * the format comparison.  Needs a display (run under xvfb-run). */
+#include "config.h"
+
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -327,9 +329,134 @@ test_format_compare (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+static void
+remove_tree (GFile *dir)
+{
+  g_autoptr (GFileEnumerator) e = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME, 0, NULL, NULL);
+  GFileInfo *info;
+  GFile *child;
+
+  while (e && g_file_enumerator_iterate (e, &info, &child, NULL, NULL) && info)
+    remove_tree (child);
+  g_file_delete (dir, NULL, NULL);
+}
+
+/* An idx file (MNIST layout): magic, big-endian sizes, then bytes. */
+static void
+write_idx (const char *dir, const char *name, guint8 ndim, const guint32 *dims, GRand *rand)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GByteArray) b = g_byte_array_new ();
+  guint8 magic[4] = { 0, 0, 0x08, ndim };
+  gsize n = 1;
+
+  g_byte_array_append (b, magic, 4);
+  for (guint8 i = 0; i < ndim; i++)
+    {
+      guint32 be = GUINT32_TO_BE (dims[i]);
+
+      g_byte_array_append (b, (const guint8 *) &be, 4);
+      n *= dims[i];
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      guint8 v = (guint8) (ndim == 1 ? g_rand_int_range (rand, 0, 10) : g_rand_int_range (rand, 0, 256));
+
+      g_byte_array_append (b, &v, 1);
+    }
+  g_assert_true (g_file_set_contents (path, (const char *) b->data, b->len, NULL));
+}
+
+static gboolean
+fp32_shown (gpointer data)
+{
+  BsWindow *win = data;
+
+  return win->evaluation != NULL && bs_layer_table_get_n_layers (win->layer_table) > 0;
+}
+
+/* With nothing configured but a small dataset (the start is the same on
+ * Fashion-MNIST, only slower), the window opens the default project in the
+ * user's data folder on the bundled fmnist-cnn, lists the CNN's four compute
+ * layers, evaluates fp32 and puts it on the plot, and queues the first
+ * sweeps; closing it cancels that work. */
+static void
+test_window_opens_bundled_model (Fixture *fx, gconstpointer data)
+{
+  static const char *const layers[] = { "conv1", "conv2", "fc1", "fc_out" };
+  static const guint32 train[] = { 64, 28, 28 }, test[] = { 64, 28, 28 }, ntrain[] = { 64 }, ntest[] = { 64 };
+  g_autofree char *db = g_build_filename (g_get_user_data_dir (), "bitscape", "default.bitscape", NULL);
+  g_autofree char *model = g_build_filename (BS_SOURCE_DATADIR, "models", "fmnist-cnn.onnx", NULL);
+  g_autofree char *images = g_build_filename (fx->dir, "images", NULL);
+  g_autoptr (GSettings) settings = g_settings_new ("org.bitscape.Bitscape");
+  g_autoptr (GRand) rand = g_rand_new_with_seed (5);
+  gint64 deadline;
+  BsParetoChart *chart;
+  BsPlotSeries *series;
+  guint index;
+  BsWindow *win;
+
+  if (!g_file_test (model, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("the bundled model is missing");
+      return;
+    }
+  g_assert_cmpint (g_mkdir (images, 0700), ==, 0);
+  write_idx (images, "train-images-idx3-ubyte", 3, train, rand);
+  write_idx (images, "train-labels-idx1-ubyte", 1, ntrain, rand);
+  write_idx (images, "t10k-images-idx3-ubyte", 3, test, rand);
+  write_idx (images, "t10k-labels-idx1-ubyte", 1, ntest, rand);
+  g_settings_set_string (settings, "dataset", images);
+
+  win = bs_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (win), 1100, 700);
+  gtk_window_present (GTK_WINDOW (win));
+  bs_window_open_default (win);
+  g_assert_cmpstr (bs_window_get_path (win), ==, db);
+  g_assert_cmpstr (adw_action_row_get_subtitle (win->project_row), ==, "default.bitscape");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (win->project_row)), ==, db);
+  g_assert_cmpstr (adw_action_row_get_subtitle (win->model_row), ==, "fmnist-cnn.onnx");
+  g_assert_cmpstr (adw_action_row_get_subtitle (win->dataset_row), ==, "images");
+
+  wait_for (fp32_shown, win);
+  g_assert_cmpuint (bs_layer_table_get_n_layers (win->layer_table), ==, G_N_ELEMENTS (layers));
+  for (guint i = 0; i < G_N_ELEMENTS (layers); i++)
+    g_assert_cmpstr (bs_layer_table_get_text (win->layer_table, i, BS_LAYER_COLUMN_NAME), ==, layers[i]);
+  g_assert_cmpstr (bs_layer_table_get_text (win->layer_table, 0, BS_LAYER_COLUMN_TYPE), ==, "Conv");
+  g_assert_cmpstr (bs_layer_table_get_text (win->layer_table, 2, BS_LAYER_COLUMN_WEIGHT), ==, "fp32");
+  g_assert_cmpint (win->evaluation->images, ==, 64);
+  /* fp32 is the selected point */
+  chart = bs_pareto_plot_get_chart (win->plot);
+  g_assert_true (bs_pareto_chart_get_selected (chart, &series, &index));
+  g_assert_cmpfloat (bs_plot_series_get_y (series)[index], ==, win->evaluation->metrics.top1);
+  /* the quick first sweep and the full one */
+  g_assert_true (win->sweep != NULL || !g_queue_is_empty (win->sweep_queue));
+  g_assert_true (g_file_test (db, G_FILE_TEST_EXISTS));
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  /* every task in flight holds the window: it goes once they have all
+   * wound down */
+  g_object_add_weak_pointer (G_OBJECT (win), (gpointer *) &win);
+  gtk_window_destroy (GTK_WINDOW (win));
+  while (win && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_null (win);
+  g_settings_reset (settings, "dataset");
+  {
+    g_autoptr (GFile) dir = g_file_new_for_path (images);
+
+    remove_tree (dir);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
+  g_autofree char *data_home = g_dir_make_tmp ("bs-ui-data-XXXXXX", NULL);
+  int status;
+
+  /* the default project goes to the user's data folder: a scratch one */
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GTK_A11Y", "none", TRUE);
   gtk_test_init (&argc, &argv, NULL);
@@ -343,6 +470,14 @@ main (int argc, char *argv[])
   g_test_add ("/ui/window/error-names-file", Fixture, NULL, fixture_setup, test_window_error_names_file, fixture_teardown);
   g_test_add ("/ui/window/remembers-recent", Fixture, NULL, fixture_setup, test_window_remembers_recent, fixture_teardown);
   g_test_add_func ("/ui/format-compare/render", test_format_compare);
+  g_test_add ("/ui/window/opens-bundled-model", Fixture, NULL, fixture_setup, test_window_opens_bundled_model,
+              fixture_teardown);
 
-  return g_test_run ();
+  status = g_test_run ();
+  {
+    g_autoptr (GFile) dir = g_file_new_for_path (data_home);
+
+    remove_tree (dir);
+  }
+  return status;
 }

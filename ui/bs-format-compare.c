@@ -19,6 +19,7 @@ struct _BsFormatCompare
   GtkSearchEntry *search;
   GtkListBox *format_list;
   GtkSpinner *spinner;
+  GtkMenuButton *tensor_button;
   GtkLabel *tensor_label;
   GtkWidget *clear_tensor_button;
   GtkDrawingArea *area;
@@ -384,6 +385,7 @@ bs_format_compare_class_init (BsFormatCompareClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BsFormatCompare, search);
   gtk_widget_class_bind_template_child (widget_class, BsFormatCompare, format_list);
   gtk_widget_class_bind_template_child (widget_class, BsFormatCompare, spinner);
+  gtk_widget_class_bind_template_child (widget_class, BsFormatCompare, tensor_button);
   gtk_widget_class_bind_template_child (widget_class, BsFormatCompare, tensor_label);
   gtk_widget_class_bind_template_child (widget_class, BsFormatCompare, clear_tensor_button);
   gtk_widget_class_bind_template_child (widget_class, BsFormatCompare, area);
@@ -402,6 +404,7 @@ bs_format_compare_init (BsFormatCompare *self)
 {
   self->names = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->tensor_button), FALSE);
   gtk_drawing_area_set_draw_func (self->area, draw_area, self, NULL);
   bs_plot_theme_get_style (GTK_WIDGET (self), &self->style);
   fill_format_list (self);
@@ -462,12 +465,38 @@ bs_format_compare_set_tensor (BsFormatCompare *self, const char *name, const flo
       /* TRANSLATORS: a tensor's name and how many values it has */
       text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%lu value)", "%s (%lu values)", (gulong) n),
                               self->tensor_name, (gulong) n);
-      gtk_label_set_label (self->tensor_label, text);
+      /* the name alone: the count is in the histogram's title */
+      gtk_label_set_label (self->tensor_label, self->tensor_name);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->tensor_label), text);
     }
   else
-    gtk_label_set_label (self->tensor_label, _("No tensor"));
+    {
+      gtk_label_set_label (self->tensor_label, _("No tensor"));
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->tensor_label), NULL);
+    }
   gtk_widget_set_visible (self->clear_tensor_button, self->tensor != NULL);
   recompute (self);
+}
+
+/* The tensors to choose from (a menu of actions the caller handles, such as
+ * each layer's weights); NULL: none, the name alone shows. */
+void
+bs_format_compare_set_tensor_menu (BsFormatCompare *self, GMenuModel *menu)
+{
+  g_return_if_fail (BS_IS_FORMAT_COMPARE (self));
+  gtk_menu_button_set_menu_model (self->tensor_button, menu);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->tensor_button), menu != NULL);
+}
+
+/* The name of the tensor compared on, and its number of values (0 and NULL
+ * without one). */
+const char *
+bs_format_compare_get_tensor (BsFormatCompare *self, gsize *n)
+{
+  g_return_val_if_fail (BS_IS_FORMAT_COMPARE (self), NULL);
+  if (n)
+    *n = self->tensor ? g_bytes_get_size (self->tensor) / sizeof (float) : 0;
+  return self->tensor ? self->tensor_name : NULL;
 }
 
 gboolean

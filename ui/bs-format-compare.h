@@ -20,6 +20,10 @@ void       bs_format_compare_set_tensor    (BsFormatCompare    *self,
                                             const char         *name,
                                             const float        *data,
                                             gsize               n);
+void       bs_format_compare_set_tensor_menu (BsFormatCompare *self,
+                                              GMenuModel      *menu);
+const char *bs_format_compare_get_tensor    (BsFormatCompare *self,
+                                              gsize           *n);
 gboolean   bs_format_compare_is_busy       (BsFormatCompare    *self);
 void       bs_format_compare_render        (BsFormatCompare    *self,
                                             cairo_t            *cr,

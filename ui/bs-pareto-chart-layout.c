@@ -283,6 +283,8 @@ add_legend_entry (BsParetoChart *self, const char *text, gint kind, double *w)
   g_array_append_val (self->legend_kind, kind);
 }
 
+#define LEGEND_GAP 18.0      /* between entries */
+
 static void
 layout_legend (BsParetoChart *self)
 {
@@ -300,55 +302,43 @@ layout_legend (BsParetoChart *self)
 
         add_legend_entry (self, title ? title : "", -1 - (gint) i, &w);
       }
-  self->lw = self->legend->len ? w + 36 : 0;
-  self->lh = self->legend->len * self->lrow + (self->legend->len ? 12 : 0);
 }
 
-/* Points of every series inside a rectangle (pixels), counted through the
- * grid. */
-static guint
-count_points_in (BsParetoChart *self, double x, double y, double w, double h)
+/* Flow the legend's entries into rows across the band above the plot area
+ * (outside the data, so that it hides no point), from x0 to x1 at y; a new
+ * row starts where an entry would not fit, and the series start a row of
+ * their own.  Returns the band's height. */
+static double
+flow_legend (BsParetoChart *self, double x0, double x1, double y)
 {
-  int c0 = MAX (0, (int) (x / self->cell)), c1 = MIN (self->grid_cols - 1, (int) ((x + w) / self->cell));
-  int r0 = MAX (0, (int) (y / self->cell)), r1 = MIN (self->grid_rows - 1, (int) ((y + h) / self->cell));
-  guint n = 0;
+  double x = x0;
+  guint row = 0;
+  gboolean prev_family = TRUE;
 
-  for (guint s = 0; s < self->series->len; s++)
+  g_array_set_size (self->legend_x, self->legend->len);
+  g_array_set_size (self->legend_row, self->legend->len);
+  for (guint i = 0; i < self->legend->len; i++)
     {
-      BsChartSeries *cs = g_ptr_array_index (self->series, s);
-      const float *px = (const float *) cs->px->data, *py = (const float *) cs->py->data;
-      const gint32 *next = (const gint32 *) cs->next->data;
+      gint kind = g_array_index (self->legend_kind, gint, i);
+      double tw, th, ew;
 
-      for (int r = r0; r <= r1; r++)
-        for (int c = c0; c <= c1; c++)
-          for (gint32 i = cs->head[r * self->grid_cols + c]; i >= 0; i = next[i])
-            n += px[i] >= x && px[i] <= x + w && py[i] >= y && py[i] <= y + h;
-    }
-  return n;
-}
-
-/* Put the legend in the corner of the plot area that hides fewest points
- * (ties: top left, top right, bottom right, bottom left). */
-static void
-place_legend (BsParetoChart *self)
-{
-  double xs[4] = { self->ax + 10, self->ax + self->aw - 10 - self->lw,
-                   self->ax + self->aw - 10 - self->lw, self->ax + 10 };
-  double ys[4] = { self->ay + 10, self->ay + 10, self->ay + self->ah - 10 - self->lh,
-                   self->ay + self->ah - 10 - self->lh };
-  guint best = G_MAXUINT;
-
-  for (guint k = 0; k < 4; k++)
-    {
-      guint n = count_points_in (self, xs[k], ys[k], self->lw, self->lh);
-
-      if (n < best)
+      text_size (g_ptr_array_index (self->legend, i), &tw, &th);
+      ew = (kind >= 0 ? LEGEND_TEXT_X : LEGEND_SERIES_TEXT_X) + tw;
+      if (i > 0 && (x + ew > x1 || (prev_family && kind < 0)))
         {
-          best = n;
-          self->lx = xs[k];
-          self->ly = ys[k];
+          row++;
+          x = x0;
         }
+      prev_family = kind >= 0;
+      g_array_index (self->legend_x, double, i) = x;
+      g_array_index (self->legend_row, guint, i) = row;
+      x += ew + LEGEND_GAP;
     }
+  self->lx = x0;
+  self->ly = y;
+  self->lw = x1 - x0;
+  self->lh = self->legend->len ? (row + 1) * self->lrow : 0;
+  return self->lh;
 }
 
 /* Lay everything out for the current size, axes, style and data. */
@@ -370,6 +360,9 @@ _bs_pareto_chart_relayout (BsParetoChart *self)
   text_size (self->x_title, &tw, &th);
   bottom = xlh + 6 + th + 8;
   right = 24;
+  layout_legend (self);
+  if (self->legend->len)
+    top = 8 + flow_legend (self, 12, MAX (self->width - right, 22), 8) + 8;
   self->ax = left;
   self->ay = top;
   self->aw = MAX (self->width - left - right, 10);
@@ -398,8 +391,6 @@ _bs_pareto_chart_relayout (BsParetoChart *self)
       if (bs_plot_series_get_n_points (cs->series) > 0)
         empty = FALSE;
     }
-  layout_legend (self);
-  place_legend (self);
   if (empty)
     self->empty = make_text (self, _("No results to show"), 1.2);
 }

@@ -6,6 +6,8 @@
 G_BEGIN_DECLS
 
 #define BS_CHART_MAX_TICKS 24
+#define LEGEND_TEXT_X 14.0          /* legend: text after a family's dot */
+#define LEGEND_SERIES_TEXT_X 34.0   /* legend: text after a series' line and marker */
 
 /* One series as laid out: screen positions (NaN: not drawn) and the
  * spatial grid's chains (next[i]: next point in i's cell, -1 ends). */
@@ -46,7 +48,9 @@ struct _BsParetoChart
   PangoLayout *x_title, *y_title, *empty;
   GPtrArray *legend;                /* PangoLayout per legend entry */
   GArray *legend_kind;              /* gint: family (>= 0) or -1 - series index */
-  double lx, ly, lw, lh, lrow;      /* legend box and row height */
+  GArray *legend_x;                 /* double: left of each entry's marker */
+  GArray *legend_row;               /* guint: row of each entry */
+  double lx, ly, lw, lh, lrow;      /* legend band above the plot area, row height */
   double radius;                    /* marker radius, px */
   int grid_cols, grid_rows;
   double cell;

@@ -286,11 +286,20 @@ front_position (BsParetoChart *self, BsPlotSeries *series, guint i, double *x, d
 /* The front of each series as a step line: from each front point right to the
  * next one's energy, then up to its accuracy; after the last, right to the
  * edge.  Front points get a ring. */
+/* The dash pattern of a series' front, by its marker (which stays the
+ * series' own while others come and go), as the legend shows it too. */
+static void
+set_front_dash (cairo_t *cr, BsMarker marker)
+{
+  static const double dashes[BS_N_MARKERS][4] = { { 0 }, { 7, 3 }, { 2, 3 }, { 8, 3, 2, 3 }, { 14, 4 } };
+  static const int n_dashes[BS_N_MARKERS] = { 0, 2, 2, 4, 2 };
+
+  cairo_set_dash (cr, dashes[marker % BS_N_MARKERS], n_dashes[marker % BS_N_MARKERS], 0);
+}
+
 static void
 draw_fronts (BsParetoChart *self, cairo_t *cr)
 {
-  static const double dashes[][4] = { { 0 }, { 7, 3 }, { 2, 3 }, { 8, 3, 2, 3 } };
-  static const int n_dashes[] = { 0, 2, 2, 4 };
 
   for (guint s = 0; s < self->series->len; s++)
     {
@@ -316,7 +325,7 @@ draw_fronts (BsParetoChart *self, cairo_t *cr)
       cairo_line_to (cr, self->ax + self->aw + 1, prev_y);
       cairo_set_line_width (cr, 1.6);
       cairo_set_line_join (cr, CAIRO_LINE_JOIN_MITER);
-      cairo_set_dash (cr, dashes[s % 4], n_dashes[s % 4], 0);
+      set_front_dash (cr, cs->marker);
       set_color (cr, &self->style.foreground, 0.85);
       cairo_stroke (cr);
       cairo_set_dash (cr, NULL, 0, 0);
@@ -422,47 +431,22 @@ draw_axes (BsParetoChart *self, cairo_t *cr)
   cairo_restore (cr);
 }
 
-static void
-rounded_rect (cairo_t *cr, double x, double y, double w, double h, double r)
-{
-  cairo_new_sub_path (cr);
-  cairo_arc (cr, x + w - r, y + r, r, -G_PI / 2, 0);
-  cairo_arc (cr, x + w - r, y + h - r, r, 0, G_PI / 2);
-  cairo_arc (cr, x + r, y + h - r, r, G_PI / 2, G_PI);
-  cairo_arc (cr, x + r, y + r, r, G_PI, 3 * G_PI / 2);
-  cairo_close_path (cr);
-}
-
+/* The legend: a band of entries above the plot area, laid out by
+ * flow_legend. */
 static void
 draw_legend (BsParetoChart *self, cairo_t *cr)
 {
-  BsColor bg = self->style.background;
-
-  if (self->legend->len == 0)
-    return;
-  if (bg.a == 0)   /* no background of its own: the opposite of the text */
-    {
-      double l = (self->style.foreground.r + self->style.foreground.g + self->style.foreground.b) / 3;
-
-      bg = l > 0.5 ? (BsColor) { 0.14, 0.14, 0.14, 1 } : (BsColor) { 1, 1, 1, 1 };
-    }
-  rounded_rect (cr, self->lx, self->ly, self->lw, self->lh, 6);
-  cairo_set_source_rgba (cr, bg.r, bg.g, bg.b, 0.88);
-  cairo_fill_preserve (cr);
-  set_color (cr, &self->style.foreground, 0.15);
-  cairo_set_line_width (cr, 1);
-  cairo_stroke (cr);
-
   for (guint i = 0; i < self->legend->len; i++)
     {
       gint kind = g_array_index (self->legend_kind, gint, i);
       PangoLayout *layout = g_ptr_array_index (self->legend, i);
-      double cy = self->ly + 6 + (i + 0.5) * self->lrow;
+      double x = g_array_index (self->legend_x, double, i);
+      double cy = self->ly + (g_array_index (self->legend_row, guint, i) + 0.5) * self->lrow;
       int w, h;
 
       if (kind >= 0)
         {
-          _bs_marker_path (cr, BS_MARKER_CIRCLE, self->lx + 16, cy, 4.5);
+          _bs_marker_path (cr, BS_MARKER_CIRCLE, x + 4.5, cy, 4.5);
           set_color (cr, &self->style.family[kind], 1);
           cairo_fill (cr);
         }
@@ -470,14 +454,27 @@ draw_legend (BsParetoChart *self, cairo_t *cr)
         {
           BsChartSeries *cs = g_ptr_array_index (self->series, (guint) (-1 - kind));
 
-          _bs_marker_path (cr, cs->marker, self->lx + 16, cy, 4.5);
+          /* a stretch of its front's line, its marker in the middle */
+          cairo_move_to (cr, x, cy);
+          cairo_line_to (cr, x + LEGEND_SERIES_TEXT_X - 6, cy);
+          set_front_dash (cr, cs->marker);
+          cairo_set_line_width (cr, 1.6);
+          set_color (cr, &self->style.foreground, 0.85);
+          cairo_stroke (cr);
+          cairo_set_dash (cr, NULL, 0, 0);
+          _bs_marker_path (cr, cs->marker, x + (LEGEND_SERIES_TEXT_X - 6) / 2, cy, 4.5);
+          if (self->style.background.a > 0)   /* hollow: the line does not show through */
+            {
+              set_color (cr, &self->style.background, 1);
+              cairo_fill_preserve (cr);
+            }
           set_color (cr, &self->style.foreground, 0.8);
           cairo_set_line_width (cr, 1.3);
           cairo_stroke (cr);
         }
       pango_layout_get_pixel_size (layout, &w, &h);
       set_color (cr, &self->style.foreground, 0.85);
-      show_text (cr, layout, self->lx + 28, cy - h / 2.0);
+      show_text (cr, layout, x + (kind >= 0 ? LEGEND_TEXT_X : LEGEND_SERIES_TEXT_X), cy - h / 2.0);
     }
 }
 

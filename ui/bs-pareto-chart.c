@@ -94,6 +94,8 @@ bs_pareto_chart_finalize (GObject *object)
   g_ptr_array_unref (self->series);
   g_ptr_array_unref (self->legend);
   g_array_unref (self->legend_kind);
+  g_array_unref (self->legend_x);
+  g_array_unref (self->legend_row);
   g_clear_object (&self->x_axis);
   g_clear_object (&self->y_axis);
   g_clear_object (&self->pango);
@@ -152,6 +154,8 @@ bs_pareto_chart_init (BsParetoChart *self)
   self->series = g_ptr_array_new_with_free_func (chart_series_free);
   self->legend = g_ptr_array_new_with_free_func (g_object_unref);
   self->legend_kind = g_array_new (FALSE, FALSE, sizeof (gint));
+  self->legend_x = g_array_new (FALSE, FALSE, sizeof (double));
+  self->legend_row = g_array_new (FALSE, FALSE, sizeof (guint));
   self->x_axis = bs_axis_new (TRUE);
   self->y_axis = bs_axis_new (FALSE);
   bs_axis_set_range (self->x_axis, 1e3, 1e9);
@@ -325,6 +329,23 @@ bs_pareto_chart_add_series (BsParetoChart *self, BsPlotSeries *series)
 
   if (self->auto_fit)
     _bs_pareto_chart_fit_axes (self, FALSE);
+  _bs_pareto_chart_relayout (self);
+  emit_changed (self);
+}
+
+/* Put series last: drawn over the others and listed last in the legend; it
+ * keeps its marker. */
+void
+bs_pareto_chart_raise_series (BsParetoChart *self, BsPlotSeries *series)
+{
+  BsChartSeries *cs;
+  guint pos;
+
+  g_return_if_fail (BS_IS_PARETO_CHART (self));
+  if (!(cs = find_series (self, series, &pos)) || pos == self->series->len - 1)
+    return;
+  g_ptr_array_steal_index (self->series, pos);
+  g_ptr_array_add (self->series, cs);
   _bs_pareto_chart_relayout (self);
   emit_changed (self);
 }

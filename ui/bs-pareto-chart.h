@@ -29,6 +29,9 @@ BsPlotSeries  *bs_pareto_chart_get_series         (BsParetoChart     *self,
 BsMarker       bs_pareto_chart_get_marker         (BsParetoChart     *self,
                                                    BsPlotSeries      *series);
 
+void           bs_pareto_chart_raise_series       (BsParetoChart     *self,
+                                                   BsPlotSeries      *series);
+
 void           bs_pareto_chart_set_size           (BsParetoChart     *self,
                                                    int                width,
                                                    int                height);

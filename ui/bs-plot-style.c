@@ -15,7 +15,7 @@
 static const BsColor family_light[BS_PLOT_N_FAMILIES] = {
   RGB (0x3584e4), /* float: blue */
   RGB (0x33d17a), /* fixed: green */
-  RGB (0x26a269), /* int: dark green */
+  RGB (0xd56199), /* int: pink (apart from fixed point's green) */
   RGB (0x77767b), /* binary: grey */
   RGB (0x5e5c64), /* ternary */
   RGB (0x9141ac), /* posit: purple */
@@ -31,10 +31,10 @@ static const BsColor family_light[BS_PLOT_N_FAMILIES] = {
 static const BsColor family_dark[BS_PLOT_N_FAMILIES] = {
   RGB (0x62a0ea),
   RGB (0x57e389),
-  RGB (0x8ff0a4),
+  RGB (0xf66fa0),
   RGB (0x9a9996),
   RGB (0xc0bfbc),
-  RGB (0xc061cb),
+  RGB (0xb580e5),
   RGB (0xffa348),
   RGB (0xf66151),
   RGB (0xf8e45c),

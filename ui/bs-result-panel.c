@@ -65,8 +65,9 @@ clear (BsResultPanel *self)
     gtk_list_box_remove (self->layers, child);
 }
 
-/* Show result (metrics) and layers (GStrv {weight, input, acc, scaling} per
- * layer); NaN metrics show as a dash. */
+/* Show result (metrics) and layers (GStrv {weight, input, acc, scaling,
+ * name} per layer; a NULL name shows as the layer's index); NaN metrics show
+ * as a dash. */
 void
 bs_result_panel_set_result (BsResultPanel *self, const BsStoreResult *r, GPtrArray *layers)
 {
@@ -82,6 +83,7 @@ bs_result_panel_set_result (BsResultPanel *self, const BsStoreResult *r, GPtrArr
   g_autofree char *wsp = fraction_text (m->weight_sparsity);
   g_autofree char *isp = fraction_text (m->input_sparsity);
   g_autofree char *split = NULL;
+  glong name_w = 0;
 
   g_return_if_fail (BS_IS_RESULT_PANEL (self));
   clear (self);
@@ -104,11 +106,22 @@ bs_result_panel_set_result (BsResultPanel *self, const BsStoreResult *r, GPtrArr
   for (guint i = 0; layers && i < layers->len; i++)
     {
       char **l = g_ptr_array_index (layers, i);
+      g_autofree char *bare = l[4] ? g_strdup (l[4]) : g_strdup_printf ("L%u", i);
+
+      name_w = MAX (name_w, g_utf8_strlen (bare, -1));
+    }
+  for (guint i = 0; layers && i < layers->len; i++)
+    {
+      char **l = g_ptr_array_index (layers, i);
       g_autofree char *text = NULL;
       GtkWidget *row = gtk_label_new (NULL);
+      g_autofree char *bare = l[4] ? g_strdup (l[4]) : g_strdup_printf ("L%u", i);
+      /* padded so that the columns line up in the monospace font */
+      g_autofree char *name = g_strdup_printf ("%s%*s", bare, (int) (name_w - g_utf8_strlen (bare, -1)), "");
 
-      /* TRANSLATORS: one layer's choices: number, weight format, input format, accumulator, scaling */
-      text = g_strdup_printf (_("L%u  w %s · a %s · %s · %s"), i, l[0], l[1], l[2], l[3]);
+      /* TRANSLATORS: one layer's choices: layer name, weight format, input
+       * format, accumulator, scaling */
+      text = g_strdup_printf (_("%s  w %s · a %s · acc %s · scale %s"), name, l[0], l[1], l[2], l[3]);
       gtk_label_set_label (GTK_LABEL (row), text);
       gtk_label_set_xalign (GTK_LABEL (row), 0);
       gtk_label_set_ellipsize (GTK_LABEL (row), PANGO_ELLIPSIZE_END);

@@ -7,6 +7,8 @@
  * what never changes and runs without the lock. */
 #include "config.h"
 
+#include <errno.h>
+
 #include <math.h>
 #ifdef __linux__
 #include <sys/resource.h>
@@ -149,17 +151,24 @@ bs_session_is_busy (BsSession *self)
   return self->busy > 0;
 }
 
-/* Nice 10 for this thread: on Linux, priority is per thread and threads
- * inherit it, so the evaluator's workers started from here run below the
- * main loop.  Elsewhere: nothing. */
+/* Ten nice levels below the main thread for this thread (at most 19): on
+ * Linux, priority is per thread and threads inherit it, so the evaluator's
+ * workers started from here run below the main loop, also when the whole
+ * program was started under nice.  Elsewhere: nothing. */
 void
 bs_worker_lower_priority (void)
 {
 #ifdef __linux__
   pid_t tid = (pid_t) syscall (SYS_gettid);
+  int main_nice, want;
 
-  if (getpriority (PRIO_PROCESS, (id_t) tid) < 10)
-    setpriority (PRIO_PROCESS, (id_t) tid, 10);
+  errno = 0;
+  main_nice = getpriority (PRIO_PROCESS, (id_t) getpid ());   /* the main thread's tid is the pid */
+  if (errno != 0)
+    return;
+  want = MIN (main_nice + 10, 19);
+  if (getpriority (PRIO_PROCESS, (id_t) tid) < want)
+    setpriority (PRIO_PROCESS, (id_t) tid, want);
 #endif
 }
 

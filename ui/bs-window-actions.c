@@ -158,6 +158,13 @@ tuning_action (GtkWidget *widget, const char *name, GVariant *param)
     _bs_window_cancel_sweep (self);
 }
 
+/* The format comparison on a layer's weights (its index). */
+static void
+compare_weights_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  _bs_window_compare_layer (BS_WINDOW (widget), g_variant_get_int32 (param));
+}
+
 /* The inspector's page: "layers", "energy" or "summary". */
 static void
 inspector_page_action (GtkWidget *widget, const char *name, GVariant *param)
@@ -394,6 +401,7 @@ _bs_window_class_actions_init (BsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
   gtk_widget_class_install_action (widget_class, "win.open-dataset", NULL, open_dataset_action);
   gtk_widget_class_install_action (widget_class, "win.inspector-page", "s", inspector_page_action);
+  gtk_widget_class_install_action (widget_class, "win.compare-weights", "i", compare_weights_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, tuning_action);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, tuning_action);
   gtk_widget_class_install_action (widget_class, "win.new-sweep", NULL, tuning_action);

@@ -26,7 +26,7 @@ struct _BsWindow
   AdwWindowTitle *sidebar_title;
   GtkStack *sidebar_stack;
   GtkListBox *sweep_list;
-  GtkLabel *project_label;
+  AdwActionRow *project_row;
   AdwViewStack *view_stack;
   GtkStack *pareto_stack;
   BsParetoPlot *plot;
@@ -104,6 +104,8 @@ void  _bs_window_set_config         (BsWindow      *self,
 gboolean _bs_window_select_canonical (BsWindow     *self,
                                       const char   *canonical,
                                       const char   *model);
+void  _bs_window_compare_layer      (BsWindow      *self,
+                                     int            layer);
 void  _bs_window_undo               (BsWindow      *self);
 void  _bs_window_redo               (BsWindow      *self);
 void  _bs_window_recost             (BsWindow      *self);

@@ -82,13 +82,15 @@ show_result_panel (BsWindow *self)
     {
       const bs_layer_config *lc = bs_config_layer (ev->config, i);
       char scaling[64];
-      char **l = g_new0 (char *, 5);
+      char **l = g_new0 (char *, 6);
+      BsProject *p = self->session ? bs_session_get_project (self->session) : NULL;
 
       bs_layer_config_scaling_text (lc, scaling, sizeof scaling);
       l[0] = g_strdup (lc->weight);
       l[1] = g_strdup (lc->input);
       l[2] = g_strdup (bs_acc_name (lc->acc));
       l[3] = g_strdup (scaling);
+      l[4] = p && i < bs_project_n_layers (p) ? g_strdup (bs_project_layer (p, i)->name) : NULL;
       g_ptr_array_add (layers, l);
     }
   bs_result_panel_set_result (self->result_panel, &r, layers);
@@ -369,31 +371,73 @@ on_layer_edited (BsLayerTable *table, guint layer, int field, const char *value,
 
 /* Opening a model ------------------------------------------------------------- */
 
-/* The format comparison starts on real numbers: the weights of the model's
- * largest layer (BatchNormalization folded in, as evaluated). */
-static void
-compare_largest_layer (BsWindow *self, BsProject *p)
+/* Whether layer L's weights can be compared: a float initializer. */
+static const bs_tensor *
+layer_weights (BsProject *p, const bs_layer_info *L)
 {
-  const bs_graph *g = bs_project_graph (p);
-  const bs_layer_info *best = NULL;
+  const bs_tensor *t;
+
+  if (L->weight < 0 || !L->weight_is_const)
+    return NULL;
+  t = &bs_project_graph (p)->values[L->weight].data;
+  if (t->dtype != BS_DT_FLOAT || bs_tensor_numel (t) <= 0)
+    return NULL;
+  return t;
+}
+
+/* Compare the formats on the weights of compute layer i (BatchNormalization
+ * folded in, as evaluated). */
+void
+_bs_window_compare_layer (BsWindow *self, int i)
+{
+  BsProject *p = self->session ? bs_session_get_project (self->session) : NULL;
+  const bs_layer_info *L;
   const bs_tensor *t;
   g_autofree char *name = NULL;
+
+  if (!p || i < 0 || i >= bs_project_n_layers (p))
+    return;
+  L = bs_project_layer (p, i);
+  if (!(t = layer_weights (p, L)))
+    return;
+  /* TRANSLATORS: a tensor's name: a layer's weights */
+  name = g_strdup_printf (_("%s weights"), L->name);
+  bs_format_compare_set_tensor (self->compare, name, bs_tensor_f32 (t), (gsize) bs_tensor_numel (t));
+}
+
+/* The format comparison starts on real numbers, the weights of the model's
+ * largest layer, and offers every layer's weights. */
+static void
+compare_layers (BsWindow *self, BsProject *p)
+{
+  g_autoptr (GMenu) menu = g_menu_new ();
+  int best = -1;
 
   for (int i = 0; i < bs_project_n_layers (p); i++)
     {
       const bs_layer_info *L = bs_project_layer (p, i);
+      g_autofree char *label = NULL;
+      g_autoptr (GMenuItem) item = NULL;
 
-      if (L->weight >= 0 && L->weight_is_const && (!best || L->params > best->params))
-        best = L;
+      if (!layer_weights (p, L))
+        continue;
+      if (best < 0 || L->params > bs_project_layer (p, best)->params)
+        best = i;
+      label = g_strdup_printf (_("%s weights"), L->name);
+      {
+        /* menu labels take _ as a mnemonic: double it (fc_out) */
+        g_auto (GStrv) parts = g_strsplit (label, "_", -1);
+
+        g_free (label);
+        label = g_strjoinv ("__", parts);
+      }
+      item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target_value (item, "win.compare-weights", g_variant_new_int32 (i));
+      g_menu_append_item (menu, item);
     }
-  if (!best)
-    return;
-  t = &g->values[best->weight].data;
-  if (t->dtype != BS_DT_FLOAT || bs_tensor_numel (t) <= 0)
-    return;
-  /* TRANSLATORS: a tensor's name: a layer's weights */
-  name = g_strdup_printf (_("%s weights"), best->name);
-  bs_format_compare_set_tensor (self->compare, name, bs_tensor_f32 (t), (gsize) bs_tensor_numel (t));
+  bs_format_compare_set_tensor_menu (self->compare, best >= 0 ? G_MENU_MODEL (menu) : NULL);
+  if (best >= 0)
+    _bs_window_compare_layer (self, best);
 }
 
 static void
@@ -430,7 +474,7 @@ on_session_opened (GObject *source, GAsyncResult *result, gpointer data)
   fp32 = bs_project_uniform_config (p, "fp32", "fp32", "fp32", "none", NULL);
   _bs_window_set_config (self, fp32, FALSE);
   bs_config_free (fp32);
-  compare_largest_layer (self, p);
+  compare_layers (self, p);
   if (self->start_config)
     bs_window_import_config (self, self->start_config);
   g_clear_pointer (&self->start_config, g_free);

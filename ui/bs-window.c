@@ -134,6 +134,8 @@ _bs_window_ensure_series (BsWindow *self, const BsStoreSweep *sweep)
   *key = sweep->id;
   g_hash_table_insert (self->series, key, series);
   bs_pareto_chart_add_series (bs_pareto_plot_get_chart (self->plot), series);
+  /* the selected configuration stays on top and last in the legend */
+  bs_pareto_chart_raise_series (bs_pareto_plot_get_chart (self->plot), self->tuning);
   _bs_window_update_pareto_page (self);
   return series;
 }
@@ -388,8 +390,8 @@ bs_window_open_path (BsWindow *self, const char *path)
 
   base = g_path_get_basename (path);
   adw_window_title_set_subtitle (self->sidebar_title, base);
-  gtk_label_set_label (self->project_label, path);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->project_label), path);
+  adw_action_row_set_subtitle (self->project_row, base);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->project_row), path);
   gtk_window_set_title (GTK_WINDOW (self), base);
   gtk_stack_set_visible_child_name (self->sidebar_stack, "loading");
   gtk_stack_set_visible_child_name (self->pareto_stack, "none");
@@ -647,7 +649,7 @@ bs_window_class_init (BsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BsWindow, sidebar_title);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, sweep_list);
-  gtk_widget_class_bind_template_child (widget_class, BsWindow, project_label);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, project_row);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, pareto_stack);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, plot);

@@ -65,8 +65,21 @@ shoot() {
         layers)  xdotool key ctrl+1; sleep 1 ;;
         energy)  xdotool key ctrl+2; sleep 1.5 ;;
         formats) xdotool key alt+2; sleep 6 ;;
+        sweep)   xdotool key ctrl+n; sleep 2 ;;
       esac
-      import -window "$win" "$BS_OUT"
+      if [ "$BS_SCENARIO" = sweep ]; then
+        # no window manager: centre the dialog over the window by hand and
+        # take the screen where the window is
+        eval "$(xdotool getwindowgeometry --shell "$win")"
+        ww=$WIDTH wh=$HEIGHT
+        dlg=$(xdotool search --onlyvisible --class bitscape | grep -vx "$win" | tail -1)
+        eval "$(xdotool getwindowgeometry --shell "$dlg")"
+        xdotool windowmove "$dlg" $(((ww - WIDTH) / 2)) $(((wh - HEIGHT) / 2))
+        sleep 1
+        import -window root -crop "${ww}x${wh}+0+0" +repage "$BS_OUT"
+      else
+        import -window "$win" "$BS_OUT"
+      fi
       kill $app'
   # small files: 256 colours are plenty for flat UI
   convert "$work/$name.png" -strip -colors 256 -define png:compression-level=9 "$out/$name.png"
@@ -77,8 +90,10 @@ rm -f "$out"/*.png
 shoot pareto C.UTF-8 layers
 shoot energy C.UTF-8 energy
 shoot formats C.UTF-8 formats
+shoot sweep C.UTF-8 sweep
 shoot pareto-zh_CN zh_CN.UTF-8 layers
 shoot energy-zh_CN zh_CN.UTF-8 energy
 shoot formats-zh_CN zh_CN.UTF-8 formats
+shoot sweep-zh_CN zh_CN.UTF-8 sweep
 shoot pareto-dark C.UTF-8 energy prefer-dark
 shoot pareto-scale2 C.UTF-8 layers default 2
