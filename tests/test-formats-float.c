@@ -174,6 +174,32 @@ check_fast (const char *name, uint32_t ncodes)
         bs_assert_same (out[i], (float) ref, "%s fast(%a)·0.3", name, in[i]);
       }
   }
+
+  /* with power-of-two scales (their own fast path): the codes and midpoints
+   * moved by the scale, and the first 10^5 random patterns as they are
+   * (subnormal, overflowing, NaN and infinite quotients included) */
+  {
+    static const double scales[] = { 0.25, 0x1p-20, 0x1p+40, 0x1p-119, 0x1p+119, 4.0 };
+    size_t m = n - N_RANDOM + 100000;
+    g_autofree float *x = g_new (float, m);
+    g_autofree float *y = g_new (float, m);
+
+    for (size_t k = 0; k < G_N_ELEMENTS (scales); k++)
+      {
+        bs_qopts o = BS_QOPTS_INIT;
+        double ref;
+        o.scale = scales[k];
+        for (size_t i = 0; i < m; i++)
+          x[i] = i < n - N_RANDOM ? (float) (in[i] * scales[k]) : in[i];
+        g_assert_cmpint (bs_format_quantize (&f, x, y, m, &o, err, sizeof err), ==, 0);
+        for (size_t i = 0; i < m; i++)
+          {
+            g_assert_cmpint (bs_format_quantize_ref (&f, (double[]) { x[i] }, &ref, 1, &o, err,
+                                                     sizeof err), ==, 0);
+            bs_assert_same (y[i], (float) ref, "%s fast(%a)·%a", name, x[i], scales[k]);
+          }
+      }
+  }
 }
 
 static void

@@ -317,6 +317,49 @@ bs_format_quantize (const bs_format *f, const float *in, float *out, size_t n,
     }
   floats = values_are_floats (f);
 
+  /* A power-of-two scale whose reciprocal is a normal float: x · (1/s) is
+   * x / s, exactly, whenever the product is a normal float or zero, and
+   * (float) (v · s) is then q · s in float.  Those elements take float
+   * arithmetic only; the others (and NaN) fall to the general path below. */
+  {
+    int e;
+    double fr = frexp (o->scale, &e);
+    if (floats && fr == 0.5 && e > -120 && e < 120)
+      {
+        float inv = (float) (1.0 / o->scale), sc = (float) o->scale;
+        for (size_t base = 0; base < n; base += CHUNK)
+          {
+            size_t m = n - base < CHUNK ? n - base : CHUNK;
+            float y[CHUNK], q[CHUNK];
+            int bad = 0;
+            for (size_t i = 0; i < m; i++)
+              {
+                float v = in[base + i] * inv, a = fabsf (v);
+                y[i] = v;
+                bad |= !(a == 0.0f || (a >= 0x1p-126f && a <= 0x1p+100f));
+              }
+            if (bad)
+              {
+                /* the general path for this run of elements */
+                for (size_t i = 0; i < m; i++)
+                  {
+                    double d = (double) in[base + i] / o->scale;
+                    float yy = (float) d, qq;
+                    bool exact = (double) yy == d || isnan (d);
+                    quantize_unit (f, &yy, &qq, 1);
+                    double vv = exact ? (double) qq : bs_format_round (f, d);
+                    out[base + i] = (float) (vv * o->scale);
+                  }
+                continue;
+              }
+            quantize_unit (f, y, q, m);
+            for (size_t i = 0; i < m; i++)
+              out[base + i] = q[i] * sc;
+          }
+        return 0;
+      }
+  }
+
   for (size_t base = 0; base < n; base += CHUNK)
     {
       size_t m = n - base < CHUNK ? n - base : CHUNK;

@@ -7,6 +7,143 @@
 
 static void valid_cols (const bs_geom *g, int64_t kx, int64_t *lo, int64_t *hi);
 
+/* Patch rows as shifted copies.  With stride 1, patch row (c, ky, kx) is
+ * plane c moved by (ry, rx) = (ky·dh - pt, kx·dw - pl):
+ *   r[oy·ow + ox] = src[(oy + ry)·w + ox + rx], 0 outside the h × w source.
+ * When the source is as wide as the output (padding that keeps the width,
+ * e.g. 3×3 with pads 1), the rows that fall inside are one contiguous run of
+ * the source: one copy, trimmed so that it never reads outside the source,
+ * then zeros in the columns that fell outside (there the copy read the
+ * neighbouring row).  Otherwise one copy per row. */
+static void
+shifted_copy (const float *src, int64_t h, int64_t w, int64_t ry, int64_t rx, int64_t oh,
+              int64_t ow, float *r)
+{
+  int64_t oy_lo = -ry, oy_hi = h - ry, lo = -rx, hi = w - rx;
+
+  oy_lo = oy_lo < 0 ? 0 : oy_lo;
+  oy_hi = oy_hi > oh ? oh : oy_hi;
+  lo = lo < 0 ? 0 : lo;
+  hi = hi > ow ? ow : hi;
+  if (oy_hi <= oy_lo || hi <= lo)
+    {
+      memset (r, 0, (size_t) (oh * ow) * sizeof *r);
+      return;
+    }
+  memset (r, 0, (size_t) (oy_lo * ow) * sizeof *r);
+  memset (r + oy_hi * ow, 0, (size_t) ((oh - oy_hi) * ow) * sizeof *r);
+  if (w == ow)
+    {
+      /* output cells [first, end) read src[cell + shift] */
+      int64_t shift = ry * w + rx, first = oy_lo * ow, end = oy_hi * ow;
+      if (first + shift < 0)
+        first = -shift;
+      if (end + shift > h * w)
+        end = h * w - shift;
+      if (end > first)
+        memcpy (r + first, src + first + shift, (size_t) (end - first) * sizeof *r);
+      /* column by column: a few cells per row, which a memset per row
+       * would cost more than */
+      for (int64_t ox = 0; ox < lo; ox++)
+        for (int64_t oy = oy_lo; oy < oy_hi; oy++)
+          r[oy * ow + ox] = 0;
+      for (int64_t ox = hi; ox < ow; ox++)
+        for (int64_t oy = oy_lo; oy < oy_hi; oy++)
+          r[oy * ow + ox] = 0;
+      return;
+    }
+  for (int64_t oy = oy_lo; oy < oy_hi; oy++)
+    {
+      float *row = r + oy * ow;
+      for (int64_t ox = 0; ox < lo; ox++)
+        row[ox] = 0;
+      memcpy (row + lo, src + (oy + ry) * w + lo + rx, (size_t) (hi - lo) * sizeof *r);
+      for (int64_t ox = hi; ox < ow; ox++)
+        row[ox] = 0;
+    }
+}
+
+/* Stride 2 in both directions without dilation: the input is first split
+ * into its four phases (even / odd rows × even / odd columns, each plane
+ * stored whole), and a tap (ky, kx) then reads one phase with stride 1:
+ * input row 2·oy + t (t = ky - pt) is row oy + (t - a) / 2 of phase a = t
+ * mod 2.  The phases of one channel take ih·iw floats.  (A 1×1 window reads
+ * one phase only: it is copied directly.) */
+static bool
+uses_phases (const bs_geom *g)
+{
+  return g->sh == 2 && g->sw == 2 && g->dh == 1 && g->dw == 1 && g->kh > 1 && g->kw > 1;
+}
+
+/* Rows and columns of phase a (0 even, 1 odd) of n. */
+static inline int64_t
+phase_len (int64_t n, int64_t a)
+{
+  return (n - a + 1) / 2;
+}
+
+/* Each input row is read once, its even and odd columns going to the two
+ * column phases of its row phase. */
+static void
+split_phases (const bs_geom *g, int64_t nc, const float *x, float *ph)
+{
+  int64_t h0 = phase_len (g->ih, 0), h1 = phase_len (g->ih, 1);
+  int64_t w0 = phase_len (g->iw, 0), w1 = phase_len (g->iw, 1);
+
+  for (int64_t c = 0; c < nc; c++)
+    {
+      const float *plane = x + c * g->ih * g->iw;
+      /* phases (0,0), (0,1), (1,0), (1,1), one after another */
+      float *p00 = ph + c * g->ih * g->iw, *p01 = p00 + h0 * w0;
+      float *p10 = p01 + h0 * w1, *p11 = p10 + h1 * w0;
+      for (int64_t iy = 0; iy < g->ih; iy++)
+        {
+          const float *src = plane + iy * g->iw;
+          int64_t i = iy >> 1;
+          float *even = (iy & 1 ? p10 : p00) + i * w0;
+          float *odd = (iy & 1 ? p11 : p01) + i * w1;
+          for (int64_t j = 0; j < w1; j++)
+            {
+              even[j] = src[2 * j];
+              odd[j] = src[2 * j + 1];
+            }
+          if (w0 > w1)
+            even[w1] = src[2 * w1];
+        }
+    }
+}
+
+/* im2col of a stride-2 window from the phases of its nc channels. */
+static void
+im2col_phases (const bs_geom *g, int64_t nc, const float *ph, float *cols)
+{
+  int64_t p = g->oh * g->ow;
+  int64_t h0 = phase_len (g->ih, 0), h1 = phase_len (g->ih, 1);
+  int64_t w0 = phase_len (g->iw, 0), w1 = phase_len (g->iw, 1);
+  /* offsets of phases (a, b) within a channel's block */
+  int64_t start[2][2] = { { 0, h0 * w0 }, { h0 * w0 + h0 * w1, h0 * w0 + h0 * w1 + h1 * w0 } };
+
+  for (int64_t c = 0; c < nc; c++)
+    for (int64_t ky = 0; ky < g->kh; ky++)
+      for (int64_t kx = 0; kx < g->kw; kx++)
+        {
+          int64_t ty = ky - g->pt, tx = kx - g->pl;
+          int64_t a = ty & 1, b = tx & 1;
+          shifted_copy (ph + c * g->ih * g->iw + start[a][b], a ? h1 : h0, b ? w1 : w0,
+                        (ty - a) / 2, (tx - b) / 2, g->oh, g->ow,
+                        cols + ((c * g->kh + ky) * g->kw + kx) * p);
+        }
+}
+
+/* Cells [lo, hi) of one output row from input row src with a constant
+ * stride (inlined for 1 and 2 so that GCC vectorises the copy). */
+static inline __attribute__ ((always_inline)) void
+strided_copy (float *r, const float *src, int64_t lo, int64_t hi, int64_t sw, int64_t off)
+{
+  for (int64_t ox = lo; ox < hi; ox++)
+    r[ox] = src[ox * sw + off];
+}
+
 void
 bs_im2col (const bs_geom *g, int64_t nc, const float *x, float *cols)
 {
@@ -19,6 +156,11 @@ bs_im2col (const bs_geom *g, int64_t nc, const float *x, float *cols)
           float *row = cols + ((c * g->kh + ky) * g->kw + kx) * p;
           const float *plane = x + c * g->ih * g->iw;
           int64_t off = kx * g->dw - g->pl, lo, hi;
+          if (g->sh == 1 && g->sw == 1)
+            {
+              shifted_copy (plane, g->ih, g->iw, ky * g->dh - g->pt, off, g->oh, g->ow, row);
+              continue;
+            }
           valid_cols (g, kx, &lo, &hi);
           for (int64_t oy = 0; oy < g->oh; oy++)
             {
@@ -32,11 +174,10 @@ bs_im2col (const bs_geom *g, int64_t nc, const float *x, float *cols)
               const float *src = plane + iy * g->iw;
               for (int64_t ox = 0; ox < lo; ox++)
                 r[ox] = 0;
-              if (g->sw == 1 && hi > lo)
-                memcpy (r + lo, src + lo + off, (size_t) (hi - lo) * sizeof *r);
+              if (g->sw == 2)
+                strided_copy (r, src, lo, hi, 2, off);
               else
-                for (int64_t ox = lo; ox < hi; ox++)
-                  r[ox] = src[ox * g->sw + off];
+                strided_copy (r, src, lo, hi, g->sw, off);
               for (int64_t ox = hi; ox < g->ow; ox++)
                 r[ox] = 0;
             }
@@ -64,7 +205,9 @@ bs_conv2d_scratch (const bs_conv_dims *d)
   int64_t cg = d->c / d->group;
   if (is_depthwise (d) || is_pointwise (&d->g))
     return 0;
-  return (size_t) (cg * d->g.kh * d->g.kw * d->g.oh * d->g.ow);
+  /* the patches, and for stride 2 the input's phases after them */
+  return (size_t) (cg * d->g.kh * d->g.kw * d->g.oh * d->g.ow
+                   + (uses_phases (&d->g) ? cg * d->g.ih * d->g.iw : 0));
 }
 
 /* Output columns [*lo, *hi) whose input column ox·sw - pl + kx·dw lies in
@@ -136,6 +279,13 @@ bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b
           }
         if (is_pointwise (g))
           cols = xg;
+        else if (uses_phases (g))
+          {
+            float *ph = scratch + k * p;
+            split_phases (g, cg, xg, ph);
+            im2col_phases (g, cg, ph, scratch);
+            cols = scratch;
+          }
         else
           {
             bs_im2col (g, cg, xg, scratch);

@@ -3,13 +3,102 @@
 
 #include <math.h>
 
-/* Per output, the running maximum of its window; windows wholly inside
- * the input skip the bounds checks.  The maximum is taken branch-free
- * (maxss) with a separate flag for NaN, which wins as in numpy's max.
- * Padding never wins. */
+/* The maximum over one window with bounds checks (windows that reach into
+ * the padding).  The maximum is taken branch-free (maxss) with a separate
+ * flag for NaN, which wins as in numpy's max.  Padding never wins. */
+static float
+max_window_checked (const bs_geom *g, const float *xp, int64_t iy0, int64_t ix0)
+{
+  float m = -INFINITY;
+  int nan = 0;
+  for (int64_t ky = 0; ky < g->kh; ky++)
+    {
+      int64_t iy = iy0 + ky * g->dh;
+      if (iy < 0 || iy >= g->ih)
+        continue;
+      for (int64_t kx = 0; kx < g->kw; kx++)
+        {
+          int64_t ix = ix0 + kx * g->dw;
+          if (ix < 0 || ix >= g->iw)
+            continue;
+          float v = xp[iy * g->iw + ix];
+          m = m > v ? m : v;
+          nan |= v != v;
+        }
+    }
+  return nan ? NAN : m;
+}
+
+#define POOL_BLOCK 64
+
+/* Outputs [lo, hi) of one row whose windows lie wholly inside the input:
+ * taps in the same order as max_window_checked (so the same result, signed
+ * zeros included), each tap a pass over a block of outputs, which GCC
+ * vectorises when the stride is a constant (sw = 1, 2 are inlined). */
+static inline __attribute__ ((always_inline)) void
+max_row_inside (const bs_geom *g, const float *rows, int64_t lo, int64_t hi, int64_t sw,
+                float *y)
+{
+  for (int64_t b0 = lo; b0 < hi; b0 += POOL_BLOCK)
+    {
+      int64_t len = hi - b0 < POOL_BLOCK ? hi - b0 : POOL_BLOCK;
+      float m[POOL_BLOCK];
+      int32_t nan[POOL_BLOCK];
+      const float *base = rows + b0 * sw - g->pl;
+      for (int64_t i = 0; i < len; i++)
+        {
+          m[i] = -INFINITY;
+          nan[i] = 0;
+        }
+      for (int64_t ky = 0; ky < g->kh; ky++)
+        for (int64_t kx = 0; kx < g->kw; kx++)
+          {
+            const float *src = base + ky * g->dh * g->iw + kx * g->dw;
+            for (int64_t i = 0; i < len; i++)
+              {
+                float v = src[i * sw];
+                m[i] = m[i] > v ? m[i] : v;
+                nan[i] |= v != v;
+              }
+          }
+      for (int64_t i = 0; i < len; i++)
+        y[b0 + i] = nan[i] ? NAN : m[i];
+    }
+}
+
+/* The common 2×2 window with stride 2: n outputs whose windows start at
+ * r0[0], r0[2], … (rows r0 and r1), the four taps of each in the same order
+ * as the general path. */
+static void
+max_row_2x2s2 (const float *r0, const float *r1, int64_t n, float *y)
+{
+  for (int64_t ox = 0; ox < n; ox++)
+    {
+      float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+      float m = -INFINITY;
+      int nan = (a != a) | (b != b) | (c != c) | (d != d);
+      m = m > a ? m : a;
+      m = m > b ? m : b;
+      m = m > c ? m : c;
+      m = m > d ? m : d;
+      y[ox] = nan ? NAN : m;
+    }
+}
+
 void
 bs_maxpool2d (const bs_geom *g, int64_t nc, const float *x, float *y)
 {
+  bool k2s2 = g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->dh == 1 && g->dw == 1;
+
+  /* output columns whose windows lie inside [0, iw) */
+  int64_t lo = g->pl > 0 ? (g->pl + g->sw - 1) / g->sw : 0;
+  int64_t last = g->iw - 1 - (g->kw - 1) * g->dw + g->pl;   /* ox·sw ≤ last */
+  int64_t hi = last < 0 ? 0 : last / g->sw + 1;
+
+  if (hi > g->ow)
+    hi = g->ow;
+  if (lo > hi)
+    lo = hi;
   for (int64_t p = 0; p < nc; p++)
     {
       const float *xp = x + p * g->ih * g->iw;
@@ -18,42 +107,28 @@ bs_maxpool2d (const bs_geom *g, int64_t nc, const float *x, float *y)
         {
           int64_t iy0 = oy * g->sh - g->pt;
           bool rows_in = iy0 >= 0 && iy0 + (g->kh - 1) * g->dh < g->ih;
-          for (int64_t ox = 0; ox < g->ow; ox++)
+          float *yr = yp + oy * g->ow;
+          if (!rows_in)
             {
-              int64_t ix0 = ox * g->sw - g->pl;
-              float m = -INFINITY;
-              int nan = 0;
-              if (rows_in && ix0 >= 0 && ix0 + (g->kw - 1) * g->dw < g->iw)
-                {
-                  for (int64_t ky = 0; ky < g->kh; ky++)
-                    {
-                      const float *row = xp + (iy0 + ky * g->dh) * g->iw + ix0;
-                      for (int64_t kx = 0; kx < g->kw; kx++)
-                        {
-                          float v = row[kx * g->dw];
-                          m = m > v ? m : v;
-                          nan |= v != v;
-                        }
-                    }
-                }
-              else
-                for (int64_t ky = 0; ky < g->kh; ky++)
-                  {
-                    int64_t iy = iy0 + ky * g->dh;
-                    if (iy < 0 || iy >= g->ih)
-                      continue;
-                    for (int64_t kx = 0; kx < g->kw; kx++)
-                      {
-                        int64_t ix = ix0 + kx * g->dw;
-                        if (ix < 0 || ix >= g->iw)
-                          continue;
-                        float v = xp[iy * g->iw + ix];
-                        m = m > v ? m : v;
-                        nan |= v != v;
-                      }
-                  }
-              yp[oy * g->ow + ox] = nan ? NAN : m;
+              for (int64_t ox = 0; ox < g->ow; ox++)
+                yr[ox] = max_window_checked (g, xp, iy0, ox * g->sw - g->pl);
+              continue;
             }
+          for (int64_t ox = 0; ox < lo; ox++)
+            yr[ox] = max_window_checked (g, xp, iy0, ox * g->sw - g->pl);
+          if (k2s2)
+            {
+              const float *r0 = xp + iy0 * g->iw + 2 * lo - g->pl;   /* 2·lo ≥ pl */
+              max_row_2x2s2 (r0, r0 + g->iw, hi - lo, yr + lo);
+            }
+          else if (g->sw == 1)
+            max_row_inside (g, xp + iy0 * g->iw, lo, hi, 1, yr);
+          else if (g->sw == 2)
+            max_row_inside (g, xp + iy0 * g->iw, lo, hi, 2, yr);
+          else
+            max_row_inside (g, xp + iy0 * g->iw, lo, hi, g->sw, yr);
+          for (int64_t ox = hi; ox < g->ow; ox++)
+            yr[ox] = max_window_checked (g, xp, iy0, ox * g->sw - g->pl);
         }
     }
 }
