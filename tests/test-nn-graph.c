@@ -472,6 +472,167 @@ test_shapes (void)
   bs_graph_free (g);
 }
 
+/* Shape folding ------------------------------------------------------------------ */
+
+static void
+node (bs_graph *g, const char *op, const char *ins, const char *out, int n_attrs,
+      const bs_attr *attrs)
+{
+  char err[300];
+  g_auto (GStrv) in = g_strsplit (ins, ",", -1);
+  const char *outs[] = { out };
+  g_assert_cmpint (bs_graph_add_node (g, op, NULL, (int) g_strv_length (in),
+                                      (const char *const *) in, 1, outs, n_attrs, attrs, err,
+                                      sizeof err), >=, 0);
+}
+
+static void
+init_i64 (bs_graph *g, const char *name, int n, const int64_t *v, bool scalar)
+{
+  char err[200];
+  bs_tensor t = nn_tensor_i64 (n, v);
+  if (scalar)
+    t.shape.ndim = 0;
+  g_assert_cmpint (bs_graph_add_initializer (g, name, &t, err, sizeof err), >=, 0);
+}
+
+/* x [N,2,3] → Shape → Gather 0 → Unsqueeze → Concat with [-1] → Reshape(x):
+ * PyTorch's x.view(x.size(0), -1).  `tail` replaces the [-1]. */
+static bs_graph *
+view_graph (int opset, int n_tail, const int64_t *tail, bool batch_last)
+{
+  bs_graph *g = bs_graph_new (opset);
+  bs_shape s = { .ndim = 3, .dims = { -1, 2, 3 } };
+  char err[300];
+  int64_t zero = 0, ax0[] = { 0 };
+  bs_attr axis0[] = { nn_attr_int ("axis", 0) }, axes[] = { nn_attr_ints ("axes", 1, ax0) };
+
+  g_assert_cmpint (bs_graph_add_input (g, "x", BS_DT_FLOAT, &s, err, sizeof err), >=, 0);
+  init_i64 (g, "zero", 1, &zero, true);
+  init_i64 (g, "tail", n_tail, tail, false);
+  node (g, "Shape", "x", "shape", 0, NULL);
+  node (g, "Gather", "shape,zero", "n", 1, axis0);
+  if (opset >= 13)
+    {
+      init_i64 (g, "ax0", 1, ax0, false);
+      node (g, "Unsqueeze", "n,ax0", "n1", 0, NULL);
+    }
+  else
+    node (g, "Unsqueeze", "n", "n1", 1, axes);
+  node (g, "Concat", batch_last ? "tail,n1" : "n1,tail", "target", 1, axis0);
+  node (g, "Reshape", "x,target", "y", 0, NULL);
+  g_assert_cmpint (bs_graph_add_output (g, "y", err, sizeof err), >=, 0);
+  return g;
+}
+
+static void
+test_fold_view (void)
+{
+  for (int opset = 9; opset <= 13; opset += 4)
+    {
+      int64_t m1 = -1;
+      bs_graph *g = view_graph (opset, 1, &m1, false);
+      bs_tensor x = nn_random (3, D (5, 2, 3), 41), y;
+      const bs_value *sv;
+      char err[300];
+
+      g_assert_cmpint (bs_graph_finalize (g, err, sizeof err), ==, 0);
+      /* the chain is gone: one Reshape to the constant [0, -1] */
+      g_assert_cmpint (g->n_nodes, ==, 1);
+      g_assert_cmpint (g->nodes[0].op, ==, BS_OP_RESHAPE);
+      sv = &g->values[g->nodes[0].inputs[1]];
+      g_assert_cmpint (sv->kind, ==, BS_VALUE_INITIALIZER);
+      g_assert_cmpint (bs_tensor_numel (&sv->data), ==, 2);
+      g_assert_cmpint (bs_tensor_i64 (&sv->data)[0], ==, 0);
+      g_assert_cmpint (bs_tensor_i64 (&sv->data)[1], ==, -1);
+      /* and it runs at a batch of 5: [5,2,3] → [5,6], the same numbers */
+      y = run_whole (g, &x);
+      g_assert_cmpint (y.shape.ndim, ==, 2);
+      g_assert_cmpint (y.shape.dims[0], ==, 5);
+      g_assert_cmpint (y.shape.dims[1], ==, 6);
+      g_assert_cmpmem (y.data, 30 * sizeof (float), x.data, 30 * sizeof (float));
+      bs_tensor_clear (&x);
+      bs_tensor_clear (&y);
+      bs_graph_free (g);
+    }
+}
+
+static void
+test_fold_constant_shape (void)
+{
+  /* Shape(x)[1:] (opset 15 start=1) does not depend on the batch: Concat
+   * with [-1] gives the constant [-1, 2, 3] */
+  bs_graph *g = bs_graph_new (15);
+  bs_shape s = { .ndim = 3, .dims = { -1, 2, 3 } };
+  bs_attr start1[] = { nn_attr_int ("start", 1) }, axis0[] = { nn_attr_int ("axis", 0) };
+  int64_t m1 = -1;
+  const bs_value *sv;
+  char err[300];
+
+  g_assert_cmpint (bs_graph_add_input (g, "x", BS_DT_FLOAT, &s, err, sizeof err), >=, 0);
+  init_i64 (g, "m1", 1, &m1, false);
+  node (g, "Shape", "x", "hw", 1, start1);
+  node (g, "Concat", "m1,hw", "target", 1, axis0);
+  node (g, "Relu", "x", "r", 0, NULL);
+  node (g, "Reshape", "r,target", "y", 0, NULL);
+  g_assert_cmpint (bs_graph_add_output (g, "y", err, sizeof err), >=, 0);
+  g_assert_cmpint (bs_graph_finalize (g, err, sizeof err), ==, 0);
+  g_assert_cmpint (g->n_nodes, ==, 2);
+  sv = &g->values[g->nodes[1].inputs[1]];
+  g_assert_cmpstr (sv->name, ==, "target");
+  g_assert_cmpint (sv->kind, ==, BS_VALUE_INITIALIZER);
+  g_assert_cmpint (bs_tensor_numel (&sv->data), ==, 3);
+  g_assert_cmpint (bs_tensor_i64 (&sv->data)[0], ==, -1);
+  g_assert_cmpint (bs_tensor_i64 (&sv->data)[1], ==, 2);
+  g_assert_cmpint (bs_tensor_i64 (&sv->data)[2], ==, 3);
+  bs_graph_free (g);
+}
+
+static void
+test_fold_refused (void)
+{
+  char err[300];
+  int64_t six = 6, m1 = -1;
+  bs_graph *g;
+
+  /* [-1, N] on x [N,2,3]: the batch entry is not at the data's batch dim
+   * (so not a 0) and cannot become -1 (there is one already) */
+  g = view_graph (13, 1, &m1, true);
+  g_assert_cmpint (bs_graph_finalize (g, err, sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "depends on the batch size in a way that cannot be folded"));
+  bs_graph_free (g);
+  /* [6, N]: N alone becomes -1 — [6, -1] holds for every batch */
+  g = view_graph (13, 1, &six, true);
+  g_assert_cmpint (bs_graph_finalize (g, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_tensor_i64 (&g->values[g->nodes[0].inputs[1]].data)[0], ==, 6);
+  g_assert_cmpint (bs_tensor_i64 (&g->values[g->nodes[0].inputs[1]].data)[1], ==, -1);
+  bs_graph_free (g);
+
+  /* the batch as a graph output */
+  {
+    bs_shape s = { .ndim = 2, .dims = { -1, 4 } };
+    g = bs_graph_new (13);
+    g_assert_cmpint (bs_graph_add_input (g, "x", BS_DT_FLOAT, &s, err, sizeof err), >=, 0);
+    node (g, "Shape", "x", "shape", 0, NULL);
+    g_assert_cmpint (bs_graph_add_output (g, "shape", err, sizeof err), >=, 0);
+    g_assert_cmpint (bs_graph_finalize (g, err, sizeof err), ==, -1);
+    g_assert_nonnull (strstr (err, "output 'shape' is a shape that depends on the batch size"));
+    bs_graph_free (g);
+  }
+  /* int64 into a float op */
+  {
+    bs_shape s = { .ndim = 2, .dims = { 1, 4 } };
+    g = bs_graph_new (13);
+    g_assert_cmpint (bs_graph_add_input (g, "x", BS_DT_FLOAT, &s, err, sizeof err), >=, 0);
+    node (g, "Shape", "x", "shape", 0, NULL);
+    node (g, "Relu", "shape", "y", 0, NULL);
+    g_assert_cmpint (bs_graph_add_output (g, "y", err, sizeof err), >=, 0);
+    g_assert_cmpint (bs_graph_finalize (g, err, sizeof err), ==, -1);
+    g_assert_nonnull (strstr (err, "input 0 ('shape') is int64, expected float"));
+    bs_graph_free (g);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -487,5 +648,8 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/graph/fold-bn", test_fold_bn);
   g_test_add_func ("/engine/nn/graph/fold-bn-conditions", test_fold_bn_conditions);
   g_test_add_func ("/engine/nn/graph/shapes", test_shapes);
+  g_test_add_func ("/engine/nn/graph/fold-shapes/view", test_fold_view);
+  g_test_add_func ("/engine/nn/graph/fold-shapes/constant", test_fold_constant_shape);
+  g_test_add_func ("/engine/nn/graph/fold-shapes/refused", test_fold_refused);
   return g_test_run ();
 }

@@ -29,7 +29,8 @@ static const char *const collections[] = { "node", "pytorch-converted", "pytorch
 static const char *const supported_ops[] = {
   "Conv", "Gemm", "MatMul", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool",
   "BatchNormalization", "Add", "Flatten", "Reshape", "Softmax", "Concat", "Identity", "Dropout",
-  "Constant", NULL,
+  "Constant", "Mul", "Sub", "Div", "Pad", "Shape", "Gather", "Unsqueeze", "Squeeze", "Cast",
+  NULL,
 };
 
 /* Backend tests whose models use the supported ops but a feature outside the
@@ -54,6 +55,17 @@ static const struct {
   { "test_training_dropout*", "Dropout training mode (bool input)" },
   { "test_identity_opt", "optional-typed values" },
   { "test_identity_sequence", "sequence-typed values" },
+  { "test_cast_*", "float16, bfloat16, float64 and string tensors" },
+  { "test_castlike_*", "float16, bfloat16, float64 and string tensors" },
+  { "test_div_uint8", "uint8 tensors" },
+  { "test_mul_uint8", "uint8 tensors" },
+  { "test_sub_uint8", "uint8 tensors" },
+  { "test_edge_pad", "Pad mode edge (and int32 tensors)" },
+  { "test_reflect_pad", "Pad mode reflect (and int32 tensors)" },
+  { "test_ReflectionPad2d", "Pad mode reflect" },
+  { "test_ReplicationPad2d", "Pad mode edge" },
+  { "test_operator_pad", "Pad mode reflect" },
+  { "test_operator_non_float_params", "int64 arithmetic (Add on int64 tensors)" },
 };
 
 static const char *
@@ -182,9 +194,16 @@ test_node (gconstpointer data)
       bs_shape_format (&got->shape, gs, sizeof gs);
       bs_shape_format (&want.shape, ws, sizeof ws);
       g_assert_cmpstr (gs, ==, ws);
-      g_assert_cmpint (want.dtype, ==, BS_DT_FLOAT);
-      nn_assert_close (bs_tensor_f32 (got), bs_tensor_f32 (&want), bs_tensor_numel (&want), 1e-4,
-                       name);
+      g_assert_cmpint (got->dtype, ==, want.dtype);
+      if (want.dtype == BS_DT_INT64)   /* Shape: exact */
+        g_assert_cmpmem (got->data, bs_tensor_numel (got) * sizeof (int64_t), want.data,
+                         bs_tensor_numel (&want) * sizeof (int64_t));
+      else
+        {
+          g_assert_cmpint (want.dtype, ==, BS_DT_FLOAT);
+          nn_assert_close (bs_tensor_f32 (got), bs_tensor_f32 (&want), bs_tensor_numel (&want),
+                           1e-4, name);
+        }
       bs_tensor_clear (&want);
     }
   for (int i = 0; i < n_in; i++)

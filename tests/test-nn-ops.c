@@ -519,6 +519,153 @@ test_identity_dropout (void)
 
 /* An op outside the list: the error names the op and the node. */
 static void
+test_mul_sub_div (void)
+{
+  /* [2,3] ∘ [3]: rows [1,2,3], [4,5,6] with [2,4,8] */
+  bs_tensor x = nn_tensor (2, D (2, 3), F (1, 2, 3, 4, 5, 6)), c[1];
+  c[0] = nn_tensor (1, D (3), F (2, 4, 8));
+  check ("Mul", 14, 2, NAMES ("x0", "c0"), &x, 1, c, 0, NULL, 2, D (2, 3),
+         F (2, 8, 24, 8, 20, 48), "mul row");
+  c[0] = nn_tensor (1, D (3), F (2, 4, 8));
+  check ("Sub", 14, 2, NAMES ("x0", "c0"), &x, 1, c, 0, NULL, 2, D (2, 3),
+         F (-1, -2, -5, 2, 1, -2), "sub row");
+  c[0] = nn_tensor (1, D (3), F (2, 4, 8));
+  check ("Div", 14, 2, NAMES ("x0", "c0"), &x, 1, c, 0, NULL, 2, D (2, 3),
+         F (0.5f, 0.5f, 0.375f, 2, 1.25f, 0.75f), "div row");
+  /* the constant first: 0.5 - x, 6 / x */
+  c[0] = nn_tensor (0, NULL, F (0.5f));
+  check ("Sub", 13, 2, NAMES ("c0", "x0"), &x, 1, c, 0, NULL, 2, D (2, 3),
+         F (-0.5f, -1.5f, -2.5f, -3.5f, -4.5f, -5.5f), "scalar - x");
+  c[0] = nn_tensor (0, NULL, F (6));
+  check ("Div", 13, 2, NAMES ("c0", "x0"), &x, 1, c, 0, NULL, 2, D (2, 3),
+         F (6, 3, 2, 1.5f, 1.2f, 1), "scalar / x");
+  bs_tensor_clear (&x);
+  /* PyTorch's (x * 2 - 0.5) / 3 as three nodes' worth: [2,1] ∘ [1,3] → [2,3] */
+  x = nn_tensor (2, D (2, 1), F (3, -1));
+  c[0] = nn_tensor (2, D (1, 3), F (1, 2, 3));
+  check ("Mul", 7, 2, NAMES ("x0", "c0"), &x, 1, c, 0, NULL, 2, D (2, 3), F (3, 6, 9, -1, -2, -3),
+         "mul outer");
+  c[0] = nn_tensor (2, D (1, 3), F (1, 2, 3));
+  check ("Div", 7, 2, NAMES ("x0", "c0"), &x, 1, c, 0, NULL, 2, D (2, 3),
+         F (3, 1.5f, 1, -1, -0.5f, -1.0f / 3.0f), "div outer");
+  bs_tensor_clear (&x);
+}
+
+static void
+test_pad (void)
+{
+  /* x = [[1,2],[3,4]] as [1,1,2,2] padded by one on every spatial side */
+  bs_tensor x = nn_tensor (4, D (1, 1, 2, 2), F (1, 2, 3, 4)), c[2], y;
+  int64_t pads[] = { 0, 0, 1, 1, 0, 0, 1, 1 };
+  bs_attr a9[] = { nn_attr_str ("mode", "constant"), nn_attr_ints ("pads", 8, pads),
+                   nn_attr_float ("value", 0) };
+  bs_attr refl[] = { nn_attr_str ("mode", "reflect") };
+  char err[300];
+
+  check ("Pad", 9, 1, NAMES ("x0"), &x, 0, NULL, 3, a9, 4, D (1, 1, 4, 4),
+         F (0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0), "pad attribute");
+  /* opset 11: pads as an input, a constant value of 9; before only on
+   * rows (one above), after only on columns (two right) */
+  c[0] = nn_tensor_i64 (8, D (0, 0, 1, 0, 0, 0, 0, 2));
+  c[1] = nn_tensor (0, NULL, F (9));
+  check ("Pad", 13, 3, NAMES ("x0", "c0", "c1"), &x, 2, c, 0, NULL, 4, D (1, 1, 3, 4),
+         F (9, 9, 9, 9, 1, 2, 9, 9, 3, 4, 9, 9), "pad input value 9");
+  /* negative pads crop: drop the first column, add one column of 0 at the end */
+  c[0] = nn_tensor_i64 (8, D (0, 0, 0, -1, 0, 0, 0, 1));
+  check ("Pad", 11, 2, NAMES ("x0", "c0"), &x, 1, c, 0, NULL, 4, D (1, 1, 2, 2), F (2, 0, 4, 0),
+         "pad crop");
+  /* modes other than constant are refused */
+  c[0] = nn_tensor_i64 (8, D (0, 0, 1, 1, 0, 0, 1, 1));
+  g_assert_cmpint (nn_try_one ("Pad", 13, 2, NAMES ("x0", "c0"), 1, &x, 1, c, 1, refl, &y, err,
+                               sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "mode 'reflect' is not supported"));
+  /* pads of the wrong length */
+  c[0] = nn_tensor_i64 (4, D (1, 1, 1, 1));
+  g_assert_cmpint (nn_try_one ("Pad", 13, 2, NAMES ("x0", "c0"), 1, &x, 1, c, 0, NULL, &y, err,
+                               sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "4 pads for rank 4 (need 8)"));
+  bs_tensor_clear (&x);
+}
+
+static void
+test_gather (void)
+{
+  /* x = [[1,2],[3,4],[5,6]] */
+  bs_tensor x = nn_tensor (2, D (3, 2), F (1, 2, 3, 4, 5, 6)), c[1], y;
+  bs_attr ax1[] = { nn_attr_int ("axis", 1) };
+  char err[300];
+
+  /* rows 2 and 0 */
+  c[0] = nn_tensor_i64 (2, D (2, 0));
+  check ("Gather", 13, 2, NAMES ("x0", "c0"), &x, 1, c, 0, NULL, 2, D (2, 2), F (5, 6, 1, 2),
+         "gather rows");
+  /* a scalar index -1 on axis 1: the last column, rank drops to 1 */
+  c[0] = (bs_tensor) { 0 };
+  g_assert_cmpint (bs_tensor_init (&c[0], BS_DT_INT64, &(bs_shape) { 0 }, err, sizeof err), ==, 0);
+  bs_tensor_i64 (&c[0])[0] = -1;
+  check ("Gather", 13, 2, NAMES ("x0", "c0"), &x, 1, c, 1, ax1, 1, D (3), F (2, 4, 6),
+         "gather scalar column");
+  /* out of range */
+  c[0] = nn_tensor_i64 (1, D (3));
+  g_assert_cmpint (nn_try_one ("Gather", 13, 2, NAMES ("x0", "c0"), 1, &x, 1, c, 0, NULL, &y,
+                               err, sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "index 3 is outside [-3, 3)"));
+  bs_tensor_clear (&x);
+}
+
+static void
+test_unsqueeze_squeeze (void)
+{
+  bs_tensor x = nn_tensor (2, D (2, 3), F (1, 2, 3, 4, 5, 6)), c[1], y;
+  int64_t ax03[] = { 0, 3 }, ax2[] = { 2 };
+  bs_attr u11[] = { nn_attr_ints ("axes", 2, ax03) }, s11[] = { nn_attr_ints ("axes", 1, ax2) };
+  const float *v = F (1, 2, 3, 4, 5, 6);
+  char err[300];
+
+  /* opset 11: axes attribute [0, 3] → [1,2,3,1] (axes index the output) */
+  check ("Unsqueeze", 11, 1, NAMES ("x0"), &x, 0, NULL, 1, u11, 4, D (1, 2, 3, 1), v,
+         "unsqueeze attr");
+  /* opset 13: axes input [-1] → [2,3,1] */
+  c[0] = nn_tensor_i64 (1, D (-1));
+  check ("Unsqueeze", 13, 2, NAMES ("x0", "c0"), &x, 1, c, 0, NULL, 3, D (2, 3, 1), v,
+         "unsqueeze input");
+  bs_tensor_clear (&x);
+  /* Squeeze [1,2,1,3]: all size-1 dims without axes, only dim 2 with axes [2] */
+  x = nn_tensor (4, D (1, 2, 1, 3), v);
+  check ("Squeeze", 13, 1, NAMES ("x0"), &x, 0, NULL, 0, NULL, 2, D (2, 3), v, "squeeze all");
+  check ("Squeeze", 11, 1, NAMES ("x0"), &x, 0, NULL, 1, s11, 3, D (1, 2, 3), v, "squeeze attr");
+  /* a dim that is not 1 */
+  c[0] = nn_tensor_i64 (1, D (1));
+  g_assert_cmpint (nn_try_one ("Squeeze", 13, 2, NAMES ("x0", "c0"), 1, &x, 1, c, 0, NULL, &y,
+                               err, sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "dim 1 is 2, not 1"));
+  bs_tensor_clear (&x);
+}
+
+static void
+test_cast (void)
+{
+  /* float → int64 truncates toward zero */
+  bs_tensor x = nn_tensor (1, D (4), F (1.7f, -1.7f, 3, -0.2f)), y;
+  bs_attr to64[] = { nn_attr_int ("to", 7) }, to16[] = { nn_attr_int ("to", 10) };
+  char err[300];
+
+  nn_run_one ("Cast", 13, 1, NAMES ("x0"), 1, &x, 0, NULL, 1, to64, &y);
+  g_assert_cmpint (y.dtype, ==, BS_DT_INT64);
+  g_assert_cmpint (bs_tensor_numel (&y), ==, 4);
+  g_assert_cmpint (bs_tensor_i64 (&y)[0], ==, 1);
+  g_assert_cmpint (bs_tensor_i64 (&y)[1], ==, -1);
+  g_assert_cmpint (bs_tensor_i64 (&y)[2], ==, 3);
+  g_assert_cmpint (bs_tensor_i64 (&y)[3], ==, 0);
+  bs_tensor_clear (&y);
+  /* float16 is not an engine type */
+  g_assert_cmpint (nn_try_one ("Cast", 13, 1, NAMES ("x0"), 1, &x, 0, NULL, 1, to16, &y, err,
+                               sizeof err), ==, -1);
+  g_assert_nonnull (strstr (err, "cast to element type 10 is not supported"));
+  bs_tensor_clear (&x);
+}
+
+static void
 test_unknown_op (void)
 {
   bs_tensor x = nn_tensor (1, D (2), F (1, 2)), y;
@@ -561,6 +708,11 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/ops/averagepool", test_avgpool);
   g_test_add_func ("/engine/nn/ops/globalaveragepool", test_global_avgpool);
   g_test_add_func ("/engine/nn/ops/flatten", test_flatten);
+  g_test_add_func ("/engine/nn/ops/mul-sub-div", test_mul_sub_div);
+  g_test_add_func ("/engine/nn/ops/pad", test_pad);
+  g_test_add_func ("/engine/nn/ops/gather", test_gather);
+  g_test_add_func ("/engine/nn/ops/unsqueeze-squeeze", test_unsqueeze_squeeze);
+  g_test_add_func ("/engine/nn/ops/cast", test_cast);
   g_test_add_func ("/engine/nn/ops/reshape", test_reshape);
   g_test_add_func ("/engine/nn/ops/concat", test_concat);
   g_test_add_func ("/engine/nn/ops/softmax", test_softmax);

@@ -34,7 +34,41 @@ static const struct {
   { "cnn", 1, { "Conv", "Relu", "MaxPool", "Clip", "AveragePool", "Add", "Flatten", "Gemm" } },
   { "resnet", 1, { "Conv", "Relu", "BatchNormalization", "Add", "Clip", "MaxPool", "Concat",
                    "AveragePool", "GlobalAveragePool", "Flatten", "Gemm" } },
+  /* x.view(x.size(0), -1): the Shape → Gather → Unsqueeze → Concat chain is
+   * folded at load into the Reshape's constant shape (checked below) */
+  { "patterns", 1, { "Conv", "Relu", "Pad", "AveragePool", "Mul", "Sub", "Div", "Reshape",
+                     "Gemm" } },
 };
+
+/* The patterns model: no shape arithmetic left, and its Reshape reads the
+ * constant shape [0, -1] (copy the batch, flatten the rest). */
+static void
+check_folded_view (const char *file, const bs_graph *g)
+{
+  int reshapes = 0;
+
+  for (int i = 0; i < g->n_nodes; i++)
+    {
+      const bs_node *n = &g->nodes[i];
+      const bs_value *sv;
+      g_assert_cmpint (n->op, !=, BS_OP_SHAPE);
+      g_assert_cmpint (n->op, !=, BS_OP_GATHER);
+      g_assert_cmpint (n->op, !=, BS_OP_UNSQUEEZE);
+      g_assert_cmpint (n->op, !=, BS_OP_CONCAT);
+      if (n->op != BS_OP_RESHAPE)
+        continue;
+      reshapes++;
+      sv = &g->values[n->inputs[1]];
+      g_assert_cmpint (sv->kind, ==, BS_VALUE_INITIALIZER);
+      g_assert_cmpint (sv->dtype, ==, BS_DT_INT64);
+      g_assert_cmpint (bs_tensor_numel (&sv->data), ==, 2);
+      if (bs_tensor_i64 (&sv->data)[0] != 0 || bs_tensor_i64 (&sv->data)[1] != -1)
+        nn_fail ("%s: Reshape shape is [%lld, %lld], expected [0, -1]", file,
+                 (long long) bs_tensor_i64 (&sv->data)[0],
+                 (long long) bs_tensor_i64 (&sv->data)[1]);
+    }
+  g_assert_cmpint (reshapes, ==, 1);
+}
 
 typedef struct {
   const char *dir;    /* NULL: the committed tests/data/torch */
@@ -135,6 +169,8 @@ test_model (gconstpointer data)
     if (!graph_has_op (g, models[c->model].ops[k]))
       nn_fail ("%s: no %s node", file, models[c->model].ops[k]);
   g_assert_cmpint (g->n_outputs, ==, n_out);
+  if (strcmp (name, "patterns") == 0)
+    check_folded_view (file, g);
 
   if (!load_pb (c->dir, in_name, &in))
     goto out;
@@ -172,6 +208,8 @@ test_model (gconstpointer data)
   g_assert_cmpint (g2->n_nodes, ==, g->n_nodes);
   for (int i = 0; i < g->n_nodes; i++)
     g_assert_cmpint (g2->nodes[i].op, ==, g->nodes[i].op);
+  if (strcmp (name, "patterns") == 0)
+    check_folded_view (file, g2);
   if (!run (g2, &in, n_out, got2))
     goto out;
   for (int k = 0; k < n_out; k++)

@@ -73,6 +73,15 @@ typedef enum {
   BS_OP_CONCAT,
   BS_OP_IDENTITY,
   BS_OP_DROPOUT,
+  BS_OP_MUL,
+  BS_OP_SUB,
+  BS_OP_DIV,
+  BS_OP_PAD,
+  BS_OP_SHAPE,
+  BS_OP_GATHER,
+  BS_OP_UNSQUEEZE,
+  BS_OP_SQUEEZE,
+  BS_OP_CAST,
   BS_N_OPS
 } bs_op;
 
@@ -122,8 +131,16 @@ typedef union {
   bs_gemm_params gemm;              /* Gemm */
   struct { float min, max; } clip;  /* Clip (opset < 11 attributes; inputs override) */
   struct { float epsilon; } bn;     /* BatchNormalization */
-  struct { int64_t axis; } axis;    /* Flatten, Softmax, Concat (as stated: may be < 0) */
+  struct { int64_t axis; } axis;    /* Flatten, Softmax, Concat, Gather (as stated: may be < 0) */
   struct { bool allowzero; } reshape;
+  /* Pad (mode "constant" only): pads and value from the attributes before
+   * opset 11 (npads = -1 from opset 11 on: inputs 1 and 2 give them) */
+  struct { int npads; int64_t pads[2 * BS_MAX_DIMS]; float value; } pad;
+  struct { int64_t start, end; bool has_end; } shape;   /* Shape (opset 15 start/end) */
+  /* Unsqueeze, Squeeze: axes from the attribute before opset 13 (n = -1: none
+   * given, or from input 1 from opset 13 on) */
+  struct { int n; int64_t axes[BS_MAX_DIMS]; } axes;
+  struct { bs_dtype to; } cast;     /* Cast: float or int64 */
 } bs_node_params;
 
 /* Values and nodes ------------------------------------------------------------ */
@@ -221,6 +238,14 @@ const bs_attr *bs_node_attr (const bs_node *n, const char *name);
  * graph output): the weights and bias are rescaled (in new initializers if
  * shared) and the BN node removed.  Returns the number folded, or -1. */
 int bs_graph_fold_batchnorm (bs_graph *g, char *err, size_t errlen);
+
+/* Shape arithmetic is folded by bs_graph_finalize: Shape nodes and the
+ * int64 Gather/Unsqueeze/Squeeze/Concat/Cast/Reshape/Identity nodes computing
+ * from them and from constants become initializers.  Only a runtime input's
+ * dim 0 (the batch) may be symbolic under a Shape; a shape that depends on it
+ * may only reach a Reshape's shape input, where the batch entry becomes 0
+ * (copy the data's dim 0) or -1 — the `x.view(x.size(0), -1)` export of
+ * PyTorch.  Anything else depending on the batch is refused. */
 
 /* Shapes --------------------------------------------------------------------------- */
 

@@ -63,16 +63,14 @@ _bs_graph_infer (const bs_graph *g, const bs_shape *in_shapes, bs_shape *shapes,
       bs_shape out[BS_NODE_MAX_IO] = { { 0 } };
       int r;
 
+      bs_dtype odt[BS_NODE_MAX_IO];
+      if (_bs_node_dtypes (g, n, odt, err, errlen) < 0)
+        return -1;
       for (int i = 0; i < n->n_inputs; i++)
         {
           int v = n->inputs[i];
-          bs_dtype want = (n->op == BS_OP_RESHAPE && i == 1) ? BS_DT_INT64 : BS_DT_FLOAT;
           in[i] = v >= 0 ? &shapes[v] : NULL;
           cin[i] = v >= 0 && g->values[v].kind == BS_VALUE_INITIALIZER ? &g->values[v].data : NULL;
-          if (v >= 0 && g->values[v].dtype != want)
-            return _bs_nn_fail (err, errlen, "node '%s' (%s): input %d ('%s') is %s, expected %s",
-                                n->name, d->name, i, g->values[v].name,
-                                bs_dtype_name (g->values[v].dtype), bs_dtype_name (want));
         }
       r = d->infer (n, g->opset, in, cin, out, msg, sizeof msg);
       if (r < 0)

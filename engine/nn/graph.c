@@ -23,6 +23,15 @@ static const _bs_op_def *const op_defs[BS_N_OPS] = {
   [BS_OP_CONCAT] = &_bs_op_concat,
   [BS_OP_IDENTITY] = &_bs_op_identity,
   [BS_OP_DROPOUT] = &_bs_op_dropout,
+  [BS_OP_MUL] = &_bs_op_mul,
+  [BS_OP_SUB] = &_bs_op_sub,
+  [BS_OP_DIV] = &_bs_op_div,
+  [BS_OP_PAD] = &_bs_op_pad,
+  [BS_OP_SHAPE] = &_bs_op_shape,
+  [BS_OP_GATHER] = &_bs_op_gather,
+  [BS_OP_UNSQUEEZE] = &_bs_op_unsqueeze,
+  [BS_OP_SQUEEZE] = &_bs_op_squeeze,
+  [BS_OP_CAST] = &_bs_op_cast,
 };
 
 const _bs_op_def *
@@ -511,7 +520,46 @@ bs_graph_finalize (bs_graph *g, char *err, size_t errlen)
                           g->values[g->outputs[i]].name);
   if (topo_sort (g, err, errlen) < 0)
     return -1;
+  /* element types, in topological order: every node's inputs are typed
+   * before it is checked */
+  for (int j = 0; j < g->n_nodes; j++)
+    {
+      bs_node *n = &g->nodes[j];
+      bs_dtype out[BS_NODE_MAX_IO];
+      if (_bs_node_dtypes (g, n, out, err, errlen) < 0)
+        return -1;
+      for (int o = 0; o < n->n_outputs; o++)
+        if (n->outputs[o] >= 0 && g->values[n->outputs[o]].kind == BS_VALUE_INTERMEDIATE)
+          g->values[n->outputs[o]].dtype = out[o];
+    }
+  if (_bs_graph_fold_shapes (g, err, errlen) < 0)
+    return -1;
   g->finalized = true;
+  return 0;
+}
+
+int
+_bs_node_dtypes (const bs_graph *g, const bs_node *n, bs_dtype *out, char *err, size_t errlen)
+{
+  const _bs_op_def *d = _bs_op_def_get (n->op);
+  bs_dtype in[BS_NODE_MAX_IO];
+  char msg[200];
+
+  for (int i = 0; i < n->n_inputs; i++)
+    in[i] = n->inputs[i] >= 0 ? g->values[n->inputs[i]].dtype : (bs_dtype) 0;
+  for (int o = 0; o < n->n_outputs; o++)
+    out[o] = BS_DT_FLOAT;
+  if (d->dtypes)
+    {
+      if (d->dtypes (n, in, out, msg, sizeof msg) < 0)
+        return _bs_nn_fail (err, errlen, "node '%s' (%s): %s", n->name, d->name, msg);
+      return 0;
+    }
+  for (int i = 0; i < n->n_inputs; i++)
+    if (in[i] && in[i] != BS_DT_FLOAT)
+      return _bs_nn_fail (err, errlen, "node '%s' (%s): input %d ('%s') is %s, expected %s",
+                          n->name, d->name, i, g->values[n->inputs[i]].name,
+                          bs_dtype_name (in[i]), bs_dtype_name (BS_DT_FLOAT));
   return 0;
 }
 

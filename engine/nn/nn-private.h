@@ -41,6 +41,9 @@ typedef struct {
    * when omitted). */
   int (*run) (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *const *out,
               _bs_scratch *s, char *err, size_t errlen);
+  /* Check the input element types (in[i]; 0 when omitted) and set the
+   * outputs'.  NULL: every input and output is float. */
+  int (*dtypes) (const bs_node *n, const bs_dtype *in, bs_dtype *out, char *err, size_t errlen);
 } _bs_op_def;
 
 extern const _bs_op_def _bs_op_conv;
@@ -59,6 +62,15 @@ extern const _bs_op_def _bs_op_softmax;
 extern const _bs_op_def _bs_op_concat;
 extern const _bs_op_def _bs_op_identity;
 extern const _bs_op_def _bs_op_dropout;
+extern const _bs_op_def _bs_op_mul;
+extern const _bs_op_def _bs_op_sub;
+extern const _bs_op_def _bs_op_div;
+extern const _bs_op_def _bs_op_pad;
+extern const _bs_op_def _bs_op_shape;
+extern const _bs_op_def _bs_op_gather;
+extern const _bs_op_def _bs_op_unsqueeze;
+extern const _bs_op_def _bs_op_squeeze;
+extern const _bs_op_def _bs_op_cast;
 
 const _bs_op_def *_bs_op_def_get (bs_op op);
 
@@ -98,6 +110,14 @@ int _bs_conv_dims (const bs_node *n, const bs_shape *x, const bs_shape *w, bs_co
 /* Normalise an axis attribute against rank r (accepting -r .. r-1, or
  * -r .. r when inclusive for Flatten); -1 when out of range. */
 int _bs_axis (int64_t axis, int r, bool inclusive, int64_t *out, char *err, size_t errlen);
+
+/* Check node n's input element types against its op and return its output
+ * types in out[] (graph.c).  Errors name the node and the input. */
+int _bs_node_dtypes (const bs_graph *g, const bs_node *n, bs_dtype *out, char *err,
+                     size_t errlen);
+/* Fold the shape arithmetic of a sorted graph (graph-constfold.c; see
+ * bs-graph.h).  Returns the number of nodes folded, or -1. */
+int _bs_graph_fold_shapes (bs_graph *g, char *err, size_t errlen);
 
 /* bs_graph_infer_shapes, returning BS_ERR_NONCONST (with err filled) when a
  * Reshape shape is a runtime input. */

@@ -416,5 +416,5 @@ conv_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *co
 }
 
 const _bs_op_def _bs_op_conv = {
-  BS_OP_CONV, "Conv", 2, 3, 1, conv_parse, conv_infer, conv_run,
+  BS_OP_CONV, "Conv", 2, 3, 1, conv_parse, conv_infer, conv_run, NULL,
 };

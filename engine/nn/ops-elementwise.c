@@ -1,4 +1,4 @@
-/* ops-elementwise.c — Relu, Clip, Add (numpy broadcasting), inference
+/* ops-elementwise.c — Relu, Clip, Add, Sub, Mul, Div (numpy broadcasting), inference
  * BatchNormalization, Identity and Dropout (identity at inference). */
 #include "nn-private.h"
 
@@ -83,8 +83,27 @@ bcast_strides (const bs_shape *s, const bs_shape *ys, int64_t *st)
     }
 }
 
-void
-bs_add (const bs_shape *as, const float *a, const bs_shape *bs, const float *b,
+typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV } bin_kind;
+
+static inline float
+bin (bin_kind k, float a, float b)
+{
+  switch (k)
+    {
+    case BIN_ADD:
+      return a + b;
+    case BIN_SUB:
+      return a - b;
+    case BIN_MUL:
+      return a * b;
+    default:
+      return a / b;
+    }
+}
+
+/* y = a ∘ b with numpy broadcasting (ys from bs_broadcast_shape). */
+static void
+binary (bin_kind k, const bs_shape *as, const float *a, const bs_shape *bs, const float *b,
         const bs_shape *ys, float *y)
 {
   int64_t sa[BS_MAX_DIMS], sb[BS_MAX_DIMS], coord[BS_MAX_DIMS] = { 0 };
@@ -94,13 +113,13 @@ bs_add (const bs_shape *as, const float *a, const bs_shape *bs, const float *b,
   if (bs_shape_equal (as, ys) && bs_shape_equal (bs, ys))
     {
       for (int64_t i = 0; i < n; i++)
-        y[i] = a[i] + b[i];
+        y[i] = bin (k, a[i], b[i]);
       return;
     }
   if (r == 0 || n == 0)
     {
       if (n)
-        y[0] = a[0] + b[0];
+        y[0] = bin (k, a[0], b[0]);
       return;
     }
   bcast_strides (as, ys, sa);
@@ -112,7 +131,7 @@ bs_add (const bs_shape *as, const float *a, const bs_shape *bs, const float *b,
       for (int i = 0; i < r - 1; i++)
         ia += coord[i] * sa[i], ib += coord[i] * sb[i];
       for (int64_t t = 0; t < inner; t++)
-        y[done + t] = a[ia + t * sa[r - 1]] + b[ib + t * sb[r - 1]];
+        y[done + t] = bin (k, a[ia + t * sa[r - 1]], b[ib + t * sb[r - 1]]);
       for (int i = r - 2; i >= 0; i--)
         {
           if (++coord[i] < ys->dims[i])
@@ -120,6 +139,13 @@ bs_add (const bs_shape *as, const float *a, const bs_shape *bs, const float *b,
           coord[i] = 0;
         }
     }
+}
+
+void
+bs_add (const bs_shape *as, const float *a, const bs_shape *bs, const float *b,
+        const bs_shape *ys, float *y)
+{
+  binary (BIN_ADD, as, a, bs, b, ys, y);
 }
 
 /* Node glue -------------------------------------------------------------------------- */
@@ -158,11 +184,18 @@ relu_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *co
 }
 
 const _bs_op_def _bs_op_relu = {
-  BS_OP_RELU, "Relu", 1, 1, 1, no_attrs_parse, same_infer, relu_run,
+  BS_OP_RELU, "Relu", 1, 1, 1, no_attrs_parse, same_infer, relu_run, NULL,
 };
 
+static int
+same_dtypes (const bs_node *n, const bs_dtype *in, bs_dtype *out, char *err, size_t errlen)
+{
+  out[0] = in[0];
+  return 0;
+}
+
 const _bs_op_def _bs_op_identity = {
-  BS_OP_IDENTITY, "Identity", 1, 1, 1, no_attrs_parse, same_infer, copy_run,
+  BS_OP_IDENTITY, "Identity", 1, 1, 1, no_attrs_parse, same_infer, copy_run, same_dtypes,
 };
 
 /* Clip: opset < 11 states min and max as attributes, later opsets as optional
@@ -213,7 +246,7 @@ clip_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *co
 }
 
 const _bs_op_def _bs_op_clip = {
-  BS_OP_CLIP, "Clip", 1, 3, 1, clip_parse, clip_infer, clip_run,
+  BS_OP_CLIP, "Clip", 1, 3, 1, clip_parse, clip_infer, clip_run, NULL,
 };
 
 static int
@@ -238,16 +271,57 @@ add_infer (const bs_node *n, int opset, const bs_shape *const *in, const bs_tens
 }
 
 static int
-add_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *const *out,
-         _bs_scratch *s, char *err, size_t errlen)
+binary_run (bin_kind k, const bs_tensor *const *in, bs_tensor *const *out)
 {
-  bs_add (&in[0]->shape, bs_tensor_f32 (in[0]), &in[1]->shape, bs_tensor_f32 (in[1]),
+  binary (k, &in[0]->shape, bs_tensor_f32 (in[0]), &in[1]->shape, bs_tensor_f32 (in[1]),
           &out[0]->shape, bs_tensor_f32 (out[0]));
   return 0;
 }
 
+static int
+add_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *const *out,
+         _bs_scratch *s, char *err, size_t errlen)
+{
+  return binary_run (BIN_ADD, in, out);
+}
+
+static int
+sub_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *const *out,
+         _bs_scratch *s, char *err, size_t errlen)
+{
+  return binary_run (BIN_SUB, in, out);
+}
+
+static int
+mul_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *const *out,
+         _bs_scratch *s, char *err, size_t errlen)
+{
+  return binary_run (BIN_MUL, in, out);
+}
+
+static int
+div_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *const *out,
+         _bs_scratch *s, char *err, size_t errlen)
+{
+  return binary_run (BIN_DIV, in, out);
+}
+
+/* Mul, Sub and Div share Add's attributes (none from opset 7), shapes and
+ * float-only types. */
 const _bs_op_def _bs_op_add = {
-  BS_OP_ADD, "Add", 2, 2, 1, add_parse, add_infer, add_run,
+  BS_OP_ADD, "Add", 2, 2, 1, add_parse, add_infer, add_run, NULL,
+};
+
+const _bs_op_def _bs_op_sub = {
+  BS_OP_SUB, "Sub", 2, 2, 1, add_parse, add_infer, sub_run, NULL,
+};
+
+const _bs_op_def _bs_op_mul = {
+  BS_OP_MUL, "Mul", 2, 2, 1, add_parse, add_infer, mul_run, NULL,
+};
+
+const _bs_op_def _bs_op_div = {
+  BS_OP_DIV, "Div", 2, 2, 1, add_parse, add_infer, div_run, NULL,
 };
 
 static int
@@ -300,7 +374,7 @@ bn_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *cons
 }
 
 const _bs_op_def _bs_op_batchnorm = {
-  BS_OP_BATCHNORM, "BatchNormalization", 5, 5, 1, bn_parse, bn_infer, bn_run,
+  BS_OP_BATCHNORM, "BatchNormalization", 5, 5, 1, bn_parse, bn_infer, bn_run, NULL,
 };
 
 /* Dropout at inference passes its input through; the ratio (attribute before
@@ -317,5 +391,5 @@ dropout_parse (bs_node *n, int opset, char *err, size_t errlen)
 }
 
 const _bs_op_def _bs_op_dropout = {
-  BS_OP_DROPOUT, "Dropout", 1, 3, 1, dropout_parse, same_infer, copy_run,
+  BS_OP_DROPOUT, "Dropout", 1, 3, 1, dropout_parse, same_infer, copy_run, NULL,
 };

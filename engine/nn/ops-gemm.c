@@ -236,7 +236,7 @@ gemm_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *co
 }
 
 const _bs_op_def _bs_op_gemm = {
-  BS_OP_GEMM, "Gemm", 2, 3, 1, gemm_parse, gemm_infer, gemm_run,
+  BS_OP_GEMM, "Gemm", 2, 3, 1, gemm_parse, gemm_infer, gemm_run, NULL,
 };
 
 static int
@@ -263,5 +263,5 @@ matmul_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *
 }
 
 const _bs_op_def _bs_op_matmul = {
-  BS_OP_MATMUL, "MatMul", 2, 2, 1, matmul_parse, matmul_infer, matmul_run,
+  BS_OP_MATMUL, "MatMul", 2, 2, 1, matmul_parse, matmul_infer, matmul_run, NULL,
 };

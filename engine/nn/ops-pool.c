@@ -240,11 +240,11 @@ pool_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *co
 }
 
 const _bs_op_def _bs_op_maxpool = {
-  BS_OP_MAXPOOL, "MaxPool", 1, 1, 1, maxpool_parse, pool_infer, pool_run,
+  BS_OP_MAXPOOL, "MaxPool", 1, 1, 1, maxpool_parse, pool_infer, pool_run, NULL,
 };
 
 const _bs_op_def _bs_op_averagepool = {
-  BS_OP_AVERAGEPOOL, "AveragePool", 1, 1, 1, avgpool_parse, pool_infer, pool_run,
+  BS_OP_AVERAGEPOOL, "AveragePool", 1, 1, 1, avgpool_parse, pool_infer, pool_run, NULL,
 };
 
 static int
@@ -279,5 +279,5 @@ gap_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *con
 }
 
 const _bs_op_def _bs_op_globalaveragepool = {
-  BS_OP_GLOBALAVERAGEPOOL, "GlobalAveragePool", 1, 1, 1, gap_parse, gap_infer, gap_run,
+  BS_OP_GLOBALAVERAGEPOOL, "GlobalAveragePool", 1, 1, 1, gap_parse, gap_infer, gap_run, NULL,
 };

@@ -87,5 +87,5 @@ softmax_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor 
 }
 
 const _bs_op_def _bs_op_softmax = {
-  BS_OP_SOFTMAX, "Softmax", 1, 1, 1, softmax_parse, softmax_infer, softmax_run,
+  BS_OP_SOFTMAX, "Softmax", 1, 1, 1, softmax_parse, softmax_infer, softmax_run, NULL,
 };

@@ -17,10 +17,11 @@ OUT_DIR defaults to this script's directory.  For every network NAME it writes
         PyTorch's output number K for that batch (the same for every opset:
         it is the module's output, not an ONNX runtime's).
 
-The networks are written the way people write them (torch.flatten rather than
-view(x.size(0), -1), which exports as a Shape/Gather/Unsqueeze/Concat chain;
-AvgPool2d with count_include_pad=False, since the default count_include_pad
-exports as Pad + AveragePool), and together cover the ops the engine runs:
+The first three networks avoid the export patterns that need shape folding
+or extra ops (torch.flatten rather than view(x.size(0), -1), which exports as
+a Shape/Gather/Unsqueeze/Concat chain; AvgPool2d with count_include_pad=False,
+since the default count_include_pad exports as Pad + AveragePool); the fourth,
+patterns, uses exactly those.  Together they cover the ops the engine runs:
 
     mlp     1x28x28: Flatten, Linear->Gemm, ReLU, Dropout (gone in eval),
             BatchNorm1d after Gemm (kept as BatchNormalization), ReLU6->Clip,
@@ -34,6 +35,10 @@ exports as Pad + AveragePool), and together cover the ops the engine runs:
             (1x1, 3x3, MaxPool 3/1/1 then 1x1) joined by Concat, a strided
             block with a 1x1 strided shortcut, padded AveragePool,
             AdaptiveAvgPool2d(1)->GlobalAveragePool, Flatten, Gemm
+    patterns 1x12x12: Conv, ReLU, AvgPool2d(3, 2, padding=1) with the default
+            count_include_pad=True (Pad + AveragePool), (x * 2 - 0.5) / 3
+            (Mul, Sub, Div with Constant scalars), x.view(x.size(0), -1)
+            (Shape, Gather, Unsqueeze, Concat, Reshape), Gemm
 
 Everything is deterministic: fixed seeds for the weights, the BatchNorm
 statistics (set to non-trivial values, not the identity of a fresh module)
@@ -184,11 +189,33 @@ class ResNet(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
+class Patterns(nn.Module):
+    """The three export patterns that need more than the ops above:
+    AvgPool2d with padding and its default count_include_pad=True (Pad +
+    AveragePool), arithmetic with Python scalars (Mul, Sub, Div with a
+    constant) and x.view(x.size(0), -1) with a dynamic batch (Shape ->
+    Gather -> Unsqueeze -> Concat -> Reshape)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.pool = nn.AvgPool2d(3, stride=2, padding=1)
+        self.fc = nn.Linear(4 * 6 * 6, 10)
+        with torch.no_grad():
+            self.fc.weight.mul_(LOGIT_GAIN)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv(x)))                             # 4x6x6
+        x = (x * 2 - 0.5) / 3
+        return self.fc(x.view(x.size(0), -1))
+
+
 # name, module class, input shape (C, H, W), batch, seed, output names
 NETWORKS = (
     ("mlp", Mlp, (1, 28, 28), 8, 101, ("logits", "probs")),
     ("cnn", Cnn, (1, 28, 28), 8, 102, ("logits",)),
     ("resnet", ResNet, (3, 32, 32), 4, 103, ("logits",)),
+    ("patterns", Patterns, (1, 12, 12), 6, 104, ("logits",)),
 )
 
 
