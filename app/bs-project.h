@@ -85,6 +85,18 @@ gboolean bs_project_evaluate (BsProject *p, const bs_config *cfg, const bs_targe
                               bs_metrics *metrics, bs_eval_result *eval_out,
                               bs_energy_result **energy_out, GError **error);
 
+/* The fp32 input of compute layer `layer` (BatchNormalization folded, the
+ * project's normalisation: what the evaluator's float network feeds it) over
+ * the first `images` test images (0 = 256; never more than the test images
+ * evaluated, nor than max_values / (values per image) when max_values > 0,
+ * but at least one).  *values (g_free) holds *n floats, image after image;
+ * *images_used (may be NULL) the number of images.  Runs on the project's
+ * threads; reads only what never changes, so it may run beside an
+ * evaluation.  FALSE with G_IO_ERROR_CANCELLED when cancelled. */
+gboolean bs_project_layer_inputs (BsProject *p, int layer, gint64 images, gsize max_values,
+                                  GCancellable *cancellable, float **values, gsize *n,
+                                  gint64 *images_used, GError **error);
+
 /* A configuration from an XML document's entry (layer count checked against
  * the project when p is given). */
 bs_config *bs_project_config_from_xml (BsProject *p, const BsXmlConfig *x, GError **error);

@@ -17,6 +17,7 @@ struct _BsProject {
   bs_graph *g;
   bs_dataset test, train;
   bs_evaluator *ev;
+  bs_norm norm;              /* the model's input normalisation, as evaluated */
   BsProjectOptions opts;     /* as opened; opts.normalize is owned */
 };
 
@@ -187,6 +188,7 @@ bs_project_open (const char *model_path, const char *dataset, const BsProjectOpt
   if (norm_text && !parse_norm (norm_text, &p->test, &eo.norm, error))
     return NULL;
 
+  p->norm = eo.norm;
   eo.n_threads = o->threads;
   eo.limit = o->limit;
   eo.path = o->path;
@@ -436,4 +438,164 @@ bs_project_config_to_xml (BsProject *p, const bs_config *cfg, const char *target
       x->metrics.path = g_strdup (path);
     }
   return x;
+}
+
+/* Layer inputs --------------------------------------------------------------- */
+
+typedef struct {
+  int node, value;          /* run nodes [0, node); copy value */
+  gint64 per;               /* floats of value per image */
+  float *out;               /* images · per */
+  GCancellable *cancellable;
+} CaptureCtx;
+
+static int
+capture_chunk (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char *err,
+               size_t errlen)
+{
+  CaptureCtx *c = user;
+  const bs_shape *s;
+
+  if (g_cancellable_is_cancelled (c->cancellable))
+    {
+      g_snprintf (err, errlen, "cancelled");
+      return -1;
+    }
+  if (bs_exec_run_nodes (x, 0, c->node, err, errlen) < 0)
+    return -1;
+  s = bs_exec_shape (x, c->value);
+  if (bs_shape_numel (s) != count * c->per || !bs_exec_data (x, c->value))
+    {
+      g_snprintf (err, errlen, "the layer's input does not have the batch as its first dim");
+      return -1;
+    }
+  memcpy (c->out + first * c->per, bs_exec_data (x, c->value),
+          (size_t) (count * c->per) * sizeof (float));
+  return 0;
+}
+
+/* Whether the graph batches value (its first dim is the batch) at chunk
+ * images, per floats each. */
+static gboolean
+batches (const bs_graph *g, gint64 chunk, int value, gint64 per, const bs_shape *in1)
+{
+  g_autofree bs_shape *shapes = g_new0 (bs_shape, (gsize) g->n_values + 1);
+  bs_shape s = *in1;
+  char err[256];
+
+  s.dims[0] = chunk;
+  if (bs_graph_infer_shapes (g, &s, shapes, err, sizeof err) < 0)
+    return FALSE;
+  return shapes[value].ndim >= 1 && shapes[value].dims[0] == chunk &&
+         bs_shape_numel (&shapes[value]) == chunk * per;
+}
+
+gboolean
+bs_project_layer_inputs (BsProject *p, int layer, gint64 images, gsize max_values,
+                         GCancellable *cancellable, float **values, gsize *n,
+                         gint64 *images_used, GError **error)
+{
+  const bs_layer_info *L;
+  const bs_graph *g = p->g;
+  g_autofree bs_shape *shapes = NULL;
+  g_autofree float *out = NULL;
+  bs_tensor batch = { 0 };
+  bs_run_opts ro = BS_RUN_OPTS_INIT;
+  bs_shape in1;
+  CaptureCtx c = { 0 };
+  char err[512] = "";
+  gint64 per, avail;
+  int rc;
+
+  *values = NULL;
+  *n = 0;
+  if (images_used)
+    *images_used = 0;
+  if (layer < 0 || layer >= bs_project_n_layers (p))
+    {
+      g_set_error (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_CONFIG,
+                   "layer %d: %s has %d compute layers", layer, p->model_path,
+                   bs_project_n_layers (p));
+      return FALSE;
+    }
+  L = bs_project_layer (p, layer);
+  if (g->n_inputs != 1 || L->input < 0 || g->values[L->input].kind == BS_VALUE_INITIALIZER)
+    {
+      g_set_error (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_MODEL,
+                   "%s: the input of layer %s is not computed from the image", p->model_path,
+                   L->name);
+      return FALSE;
+    }
+
+  /* floats per image, from a batch of one */
+  in1 = bs_shape_make (4, (int64_t[]) { 1, p->test.c, p->test.h, p->test.w });
+  shapes = g_new0 (bs_shape, (gsize) g->n_values + 1);
+  if (bs_graph_infer_shapes (g, &in1, shapes, err, sizeof err) < 0)
+    {
+      g_set_error (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_MODEL, "%s: %s", p->model_path, err);
+      return FALSE;
+    }
+  per = bs_shape_numel (&shapes[L->input]);
+  if (per <= 0 || shapes[L->input].ndim < 1 || shapes[L->input].dims[0] != 1)
+    {
+      g_set_error (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_MODEL,
+                   "%s: the input of layer %s does not have the batch as its first dim",
+                   p->model_path, L->name);
+      return FALSE;
+    }
+
+  /* how many images: asked (0 = 256), within the evaluated test images and
+   * the memory bound */
+  avail = p->opts.limit > 0 ? MIN (p->opts.limit, p->test.n) : p->test.n;
+  images = images > 0 ? images : 256;
+  images = MIN (images, avail);
+  if (max_values > 0)
+    images = MIN (images, MAX ((gint64) (max_values / (gsize) per), 1));
+  if (images <= 0)
+    {
+      g_set_error (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_DATASET, "%s has no test images",
+                   p->dataset_name);
+      return FALSE;
+    }
+
+  if (bs_dataset_batch (&p->test, 0, images, &p->norm, &batch, err, sizeof err) < 0)
+    {
+      g_set_error (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_DATASET, "%s: %s", p->dataset_name, err);
+      return FALSE;
+    }
+  out = g_try_new (float, (gsize) (images * per));
+  if (!out)
+    {
+      bs_tensor_clear (&batch);
+      g_set_error (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_EVAL, "out of memory for %" G_GINT64_FORMAT
+                   " values", images * per);
+      return FALSE;
+    }
+  c.node = L->node;
+  c.value = L->input;
+  c.per = per;
+  c.out = out;
+  c.cancellable = cancellable;
+  ro.n_threads = p->opts.threads;
+  ro.chunk = MIN (images, 32);
+  /* a model exported with a fixed batch of one runs image by image */
+  if (ro.chunk > 1 && !batches (g, ro.chunk, L->input, per, &in1))
+    ro.chunk = 1;
+  if (images % ro.chunk && ro.chunk > 1 && !batches (g, images % ro.chunk, L->input, per, &in1))
+    ro.chunk = 1;
+  rc = bs_graph_foreach_chunk (g, &batch, &ro, capture_chunk, &c, err, sizeof err);
+  bs_tensor_clear (&batch);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (rc < 0)
+    {
+      g_set_error (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_EVAL, "%s: layer %s: %s",
+                   p->model_path, L->name, err);
+      return FALSE;
+    }
+  *values = g_steal_pointer (&out);
+  *n = (gsize) (images * per);
+  if (images_used)
+    *images_used = images;
+  return TRUE;
 }

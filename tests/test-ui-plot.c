@@ -576,6 +576,42 @@ test_chart_render_100k (void)
   cairo_surface_destroy (img);
 }
 
+
+/* A series with its own marker keeps it whenever it is added; the others
+ * take the first marker neither in use nor asked for. */
+static void
+test_chart_own_marker (void)
+{
+  g_autoptr (BsParetoChart) chart = bs_pareto_chart_new ();
+  g_autoptr (BsPlotSeries) own = bs_plot_series_new ("selected");
+  g_autoptr (BsPlotSeries) a = bs_plot_series_new ("a");
+  g_autoptr (BsPlotSeries) b = bs_plot_series_new ("b");
+  g_autoptr (BsPlotSeries) c = bs_plot_series_new ("c");
+  g_autoptr (BsPlotSeries) d = bs_plot_series_new ("d");
+
+  g_assert_cmpint (bs_plot_series_get_marker (a), ==, -1);
+  bs_plot_series_set_marker (own, BS_MARKER_DIAMOND);
+  /* added first … */
+  bs_pareto_chart_add_series (chart, own);
+  bs_pareto_chart_add_series (chart, a);
+  bs_pareto_chart_add_series (chart, b);
+  bs_pareto_chart_add_series (chart, c);
+  bs_pareto_chart_add_series (chart, d);
+  g_assert_cmpint (bs_pareto_chart_get_marker (chart, own), ==, BS_MARKER_DIAMOND);
+  g_assert_cmpint (bs_pareto_chart_get_marker (chart, a), ==, BS_MARKER_CIRCLE);
+  g_assert_cmpint (bs_pareto_chart_get_marker (chart, b), ==, BS_MARKER_SQUARE);
+  g_assert_cmpint (bs_pareto_chart_get_marker (chart, c), ==, BS_MARKER_TRIANGLE);
+  g_assert_cmpint (bs_pareto_chart_get_marker (chart, d), ==, BS_MARKER_CROSS);
+  /* … or last, as when a project is opened again under it */
+  bs_pareto_chart_remove_all (chart);
+  bs_pareto_chart_add_series (chart, a);
+  bs_pareto_chart_add_series (chart, b);
+  bs_pareto_chart_add_series (chart, own);
+  g_assert_cmpint (bs_pareto_chart_get_marker (chart, a), ==, BS_MARKER_CIRCLE);
+  g_assert_cmpint (bs_pareto_chart_get_marker (chart, b), ==, BS_MARKER_SQUARE);
+  g_assert_cmpint (bs_pareto_chart_get_marker (chart, own), ==, BS_MARKER_DIAMOND);
+}
+
 static void
 render_chart (gpointer target, cairo_t *cr, int w, int h)
 {
@@ -711,6 +747,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/ui/chart/pan", test_chart_pan);
   g_test_add_func ("/ui/chart/streaming", test_chart_streaming);
   g_test_add_func ("/ui/chart/render-100k", test_chart_render_100k);
+  g_test_add_func ("/ui/chart/own-marker", test_chart_own_marker);
   g_test_add_data_func ("/ui/chart/export/png", GINT_TO_POINTER (BS_EXPORT_PNG), test_chart_export);
   g_test_add_data_func ("/ui/chart/export/svg", GINT_TO_POINTER (BS_EXPORT_SVG), test_chart_export);
   g_test_add_data_func ("/ui/chart/export/pdf", GINT_TO_POINTER (BS_EXPORT_PDF), test_chart_export);

@@ -21,6 +21,8 @@ enum { IN = 16, H1 = 12, H2 = 10, OUT = 4, N_TEST = 200, N_TRAIN = 200 };
 
 typedef struct {
   char *dir, *model, *dataset, *db;
+  float w1[H1 * IN];
+  float *test_px;     /* N_TEST × IN test pixels, as written */
 } Fixture;
 
 /* Files ---------------------------------------------------------------------- */
@@ -138,11 +140,13 @@ write_npy (const char *path, const char *descr, const char *shape, const void *d
   g_assert_true (g_file_set_contents (path, (const char *) b->data, b->len, NULL));
 }
 
-static void
+/* Write n random images and the network's labels; the pixels are returned
+ * (g_free). */
+static float *
 write_set (const char *dir, const char *prefix, int n, const float *w1, const float *w2,
            const float *w3, guint64 *seed)
 {
-  g_autofree float *px = g_new (float, (gsize) n * IN);
+  float *px = g_new (float, (gsize) n * IN);
   g_autofree gint32 *lab = g_new (gint32, (gsize) n);
   g_autofree char *ip = g_strdup_printf ("%s/%s-images.npy", dir, prefix);
   g_autofree char *lp = g_strdup_printf ("%s/%s-labels.npy", dir, prefix);
@@ -155,13 +159,14 @@ write_set (const char *dir, const char *prefix, int n, const float *w1, const fl
     lab[i] = classify (w1, w2, w3, px + i * IN);
   write_npy (ip, "<f4", ishape, px, (gsize) n * IN * sizeof (float));
   write_npy (lp, "<i4", lshape, lab, (gsize) n * sizeof (gint32));
+  return px;
 }
 
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  float w1[H1 * IN], w2[H2 * H1], w3[OUT * H2];
+  float *w1 = fx->w1, w2[H2 * H1], w3[OUT * H2];
   guint64 seed = 20250301;
 
   fx->dir = g_dir_make_tmp ("bs-tuning-XXXXXX", &error);
@@ -177,8 +182,8 @@ fixture_setup (Fixture *fx, gconstpointer data)
   for (int i = 0; i < OUT * H2; i++)
     w3[i] = (unit (&seed) - 0.5f) * 1.5f;
   write_model (fx->model, w1, w2, w3);
-  write_set (fx->dir, "test", N_TEST, w1, w2, w3, &seed);
-  write_set (fx->dir, "train", N_TRAIN, w1, w2, w3, &seed);
+  fx->test_px = write_set (fx->dir, "test", N_TEST, w1, w2, w3, &seed);
+  g_free (write_set (fx->dir, "train", N_TRAIN, w1, w2, w3, &seed));
 }
 
 static void
@@ -198,6 +203,7 @@ fixture_teardown (Fixture *fx, gconstpointer data)
   g_free (fx->model);
   g_free (fx->dataset);
   g_free (fx->db);
+  g_free (fx->test_px);
 }
 
 /* Helpers -------------------------------------------------------------------- */
@@ -371,6 +377,229 @@ test_opens_model (Fixture *fx, gconstpointer data)
     g_assert_cmpuint (n, ==, OUT * H2);
   }
   bs_config_free (fp32);
+  close_window (win);
+}
+
+static gboolean
+compared_on (BsWindow *win, gconstpointer name)
+{
+  return !bs_format_compare_is_busy (win->compare) &&
+         g_strcmp0 (bs_format_compare_get_tensor (win->compare, NULL), name) == 0;
+}
+
+/* SQNR in dB of x in format name at scale (0: max |x| to the format's
+ * largest value), summed here from the engine's rounding. */
+static double
+sqnr_of (const char *name, const float *x, gsize n, double scale)
+{
+  g_autofree float *q = g_new (float, n);
+  bs_qopts o = BS_QOPTS_INIT;
+  bs_format f;
+  double sig = 0, noise = 0, m = 0;
+
+  g_assert_cmpint (bs_format_parse (name, &f, NULL, 0), ==, 0);
+  for (gsize i = 0; i < n; i++)
+    m = MAX (m, fabs (x[i]));
+  o.scale = scale > 0 ? scale : m / f.max;
+  g_assert_cmpint (bs_format_quantize (&f, x, q, n, &o, NULL, 0), ==, 0);
+  for (gsize i = 0; i < n; i++)
+    {
+      sig += (double) x[i] * x[i];
+      noise += ((double) x[i] - q[i]) * ((double) x[i] - q[i]);
+    }
+  return 10 * log10 (sig / noise);
+}
+
+/* A layer's input activations in the format comparison: the values the fp32
+ * network feeds it over the test images, their histogram, and SQNR per
+ * format as computed here from them. */
+static void
+test_compare_inputs (Fixture *fx, gconstpointer data)
+{
+  BsWindow *win = open_window (fx);
+  const char *formats[] = { "fp16", "fp8_e4m3", "fp4_e2m1", NULL };
+  GBytes *values;
+  const float *v;
+  gsize n;
+  double unit[3], scaled[3];
+
+  /* fc1 takes the (flattened) pixels, exactly */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.compare-inputs", "i", 0);
+  g_assert_true (bs_format_compare_is_busy (win->compare));
+  wait_for (win, compared_on, "fc1 inputs");
+  values = bs_format_compare_get_values (win->compare);
+  g_assert_cmpuint (g_bytes_get_size (values), ==, N_TEST * IN * sizeof (float));
+  g_assert_cmpmem (g_bytes_get_data (values, NULL), g_bytes_get_size (values),
+                   fx->test_px, N_TEST * IN * sizeof (float));
+
+  /* fc2 takes Relu(fc1): N_TEST images (fewer than the 256 asked) × H1 */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.compare-inputs", "i", 1);
+  wait_for (win, compared_on, "fc2 inputs");
+  g_assert_cmpstr (bs_format_compare_get_tensor (win->compare, &n), ==, "fc2 inputs");
+  g_assert_cmpuint (n, ==, N_TEST * H1);
+  values = bs_format_compare_get_values (win->compare);
+  v = g_bytes_get_data (values, NULL);
+  {
+    guint zeros = 0;
+
+    for (int i = 0; i < N_TEST; i++)
+      for (int j = 0; j < H1; j++)
+        {
+          double s = 0;
+
+          for (int k = 0; k < IN; k++)
+            s += (double) fx->w1[j * IN + k] * fx->test_px[i * IN + k];
+          s = MAX (s, 0);
+          zeros += s == 0;
+          g_assert_cmpfloat_with_epsilon (v[i * H1 + j], s, 1e-5);
+        }
+    g_assert_cmpuint (zeros, >, 0);           /* Relu did cut some */
+    g_assert_cmpuint (zeros, <, N_TEST * H1 / 2 + N_TEST * H1 / 4);
+  }
+  g_assert_cmpuint (bs_format_compare_get_histogram_total (win->compare), ==, n);
+
+  /* SQNR per format on that tensor */
+  bs_format_compare_set_formats (win->compare, formats);
+  wait_for (win, compared_on, "fc2 inputs");
+  for (int i = 0; formats[i]; i++)
+    {
+      g_assert_true (bs_format_compare_get_sqnr (win->compare, formats[i], &unit[i], &scaled[i]));
+      g_assert_true (isfinite (unit[i]) && isfinite (scaled[i]));
+      g_assert_cmpfloat_with_epsilon (unit[i], sqnr_of (formats[i], v, n, 1), 1e-9);
+      g_assert_cmpfloat_with_epsilon (scaled[i], sqnr_of (formats[i], v, n, 0), 1e-9);
+      g_test_message ("fc2 inputs in %s: %.2f dB at unit scale, %.2f dB scaled", formats[i], unit[i], scaled[i]);
+    }
+  g_assert_cmpfloat (unit[0], >, unit[1]);
+  g_assert_cmpfloat (unit[1], >, unit[2]);
+  g_assert_cmpfloat (scaled[0], >, scaled[1]);
+  g_assert_cmpfloat (scaled[1], >, scaled[2]);
+  /* fp16 rounds a normal value to within 2^-11 of it: at least 66 dB */
+  g_assert_cmpfloat (unit[0], >=, 20 * log10 (2048));
+  g_assert_false (bs_format_compare_get_sqnr (win->compare, "posit8_1", NULL, NULL));
+
+  /* weights again: the tensor follows */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.compare-weights", "i", 2);
+  g_assert_cmpstr (bs_format_compare_get_tensor (win->compare, &n), ==, "fc3 weights");
+  g_assert_cmpuint (n, ==, OUT * H2);
+  close_window (win);
+}
+
+
+static gboolean
+model_failed (BsWindow *win, gconstpointer data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (win->inspector_body), "model-error") == 0;
+}
+
+static guint
+count_substr (const char *s, const char *sub)
+{
+  guint n = 0;
+
+  for (const char *p = s; (p = strstr (p, sub)); p += strlen (sub))
+    n++;
+  return n;
+}
+
+/* A file that is not a model: the message sits where the layers would be,
+ * naming the file once; the previous model's undo history and comparison
+ * tensor are gone.  Opening the good model again with the session's own
+ * dataset string (as the Open Model dialog does) works. */
+static void
+test_model_errors (Fixture *fx, gconstpointer data)
+{
+  BsWindow *win = open_window (fx);
+  g_autofree char *broken = g_build_filename (fx->dir, "broken.onnx", NULL);
+  bs_config *edited = fp32_with (0, "int8");
+  bs_config *fp32 = bs_config_new (3);
+  g_autofree char *edited_text = bs_config_to_string (edited);
+  g_autofree char *fp32_text = bs_config_to_string (fp32);
+  const char *desc;
+
+  _bs_window_set_config (win, edited, TRUE);
+  wait_for (win, evaluated, edited_text);
+  g_assert_cmpuint (win->undo->len, ==, 1);
+  g_assert_true (g_file_set_contents (broken, "\x0a\xff\xff\xff\xff\x0f not protobuf", -1, NULL));
+  bs_window_open_model (win, broken, bs_session_get_dataset (win->session));
+  wait_for (win, model_failed, NULL);
+  desc = adw_status_page_get_description (win->model_error_page);
+  g_assert_nonnull (desc);
+  g_assert_cmpuint (count_substr (desc, broken), ==, 1);
+  g_assert_cmpstr (gtk_label_get_label (win->config_title), ==, "broken.onnx");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (win->pareto_stack), ==, "plot");
+  g_assert_cmpuint (win->undo->len, ==, 0);
+  g_assert_null (bs_format_compare_get_tensor (win->compare, NULL));
+  g_assert_cmpstr (bs_session_get_dataset (win->session), ==, fx->dataset);
+
+  g_assert_cmpstr (adw_status_page_get_title (win->model_error_page), ==, "Could Not Open the Model");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (win->model_error_button)), ==,
+                   "win.open-model");
+
+  /* a dataset that is not one: said so, with a way to another dataset */
+  {
+    g_autofree char *empty = g_build_filename (fx->dir, "no-images", NULL);
+
+    g_assert_cmpint (g_mkdir (empty, 0700), ==, 0);
+    bs_window_open_model (win, fx->model, empty);
+    g_assert_cmpstr (gtk_stack_get_visible_child_name (win->inspector_body), ==, "inspector");
+    wait_for (win, model_failed, NULL);
+    g_assert_cmpstr (adw_status_page_get_title (win->model_error_page), ==, "Could Not Open the Dataset");
+    g_assert_nonnull (strstr (adw_status_page_get_description (win->model_error_page), empty));
+    g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (win->model_error_button)), ==,
+                     "win.open-dataset");
+    g_rmdir (empty);
+  }
+
+  bs_window_open_model (win, fx->model, fx->dataset);
+  g_assert_cmpstr (bs_session_get_dataset (win->session), ==, fx->dataset);
+  wait_for (win, evaluated, fp32_text);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (win->inspector_body), ==, "inspector");
+  /* the model again, with the dataset string of the session dropped */
+  bs_window_open_model (win, fx->model, bs_session_get_dataset (win->session));
+  g_assert_cmpstr (bs_session_get_dataset (win->session), ==, fx->dataset);
+  wait_for (win, evaluated, fp32_text);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (win->inspector_body), ==, "inspector");
+  g_assert_cmpstr (bs_format_compare_get_tensor (win->compare, NULL), ==, "fc1 weights");
+  bs_config_free (edited);
+  bs_config_free (fp32);
+  close_window (win);
+}
+
+static gboolean
+reopened_with (BsWindow *win, gconstpointer threads)
+{
+  BsProject *p = win->session ? bs_session_get_project (win->session) : NULL;
+
+  return p && bs_project_options (p)->threads == GPOINTER_TO_INT (threads) &&
+         !bs_format_compare_is_busy (win->compare);
+}
+
+/* Changing the thread count opens the model again with it, keeping the
+ * selected configuration, its undo history and the comparison's tensor. */
+static void
+test_threads_take_effect (Fixture *fx, gconstpointer data)
+{
+  BsWindow *win = open_window (fx);
+  bs_config *edited = fp32_with (2, "int8");
+  g_autofree char *edited_text = bs_config_to_string (edited);
+  bs_metrics m = reference (fx, edited);
+
+  _bs_window_set_config (win, edited, TRUE);
+  wait_for (win, evaluated, edited_text);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.compare-inputs", "i", 2);
+  wait_for (win, compared_on, "fc3 inputs");
+  g_assert_cmpint (bs_project_options (bs_session_get_project (win->session))->threads, ==, 0);
+
+  g_settings_set_int (win->settings, "threads", 1);
+  wait_for (win, reopened_with, GINT_TO_POINTER (1));
+  wait_for (win, evaluated, edited_text);
+  assert_point (win, &m);
+  g_assert_cmpuint (win->undo->len, ==, 1);
+  g_assert_cmpstr (bs_format_compare_get_tensor (win->compare, NULL), ==, "fc3 inputs");
+  g_settings_reset (win->settings, "threads");
+  wait_for (win, reopened_with, GINT_TO_POINTER (0));
+  wait_for (win, evaluated, edited_text);
+  bs_config_free (edited);
   close_window (win);
 }
 
@@ -707,6 +936,9 @@ main (int argc, char *argv[])
   bs_ui_init ();
 
   g_test_add ("/ui/tuning/opens-model", Fixture, NULL, fixture_setup, test_opens_model, fixture_teardown);
+  g_test_add ("/ui/tuning/compare-inputs", Fixture, NULL, fixture_setup, test_compare_inputs, fixture_teardown);
+  g_test_add ("/ui/tuning/model-errors", Fixture, NULL, fixture_setup, test_model_errors, fixture_teardown);
+  g_test_add ("/ui/tuning/threads-take-effect", Fixture, NULL, fixture_setup, test_threads_take_effect, fixture_teardown);
   g_test_add ("/ui/tuning/edit-moves-point", Fixture, NULL, fixture_setup, test_edit_moves_point, fixture_teardown);
   g_test_add ("/ui/tuning/export-import", Fixture, NULL, fixture_setup, test_export_import, fixture_teardown);
   g_test_add ("/ui/tuning/sweep-dialog", Fixture, NULL, fixture_setup, test_sweep_dialog_runs, fixture_teardown);

@@ -258,19 +258,103 @@ test_window_error_names_file (Fixture *fx, gconstpointer data)
   win = open_window (bad);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (win->pareto_stack), ==, "error");
   g_assert_nonnull (strstr (adw_status_page_get_description (win->error_page), bad));
+  /* the sidebar does not invite sweeps into it, nor does the window */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (win->sidebar_stack), ==, "no-project");
+  g_assert_true (win->project_failed);
+  {
+    g_auto (GStrv) recent = g_settings_get_strv (win->settings, "recent-projects");
+
+    g_assert_false (g_strv_contains ((const char *const *) recent, bad));
+  }
   gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* The recent-projects menu's targets, in order. */
+static GStrv
+recent_targets (BsWindow *win, GStrv *labels)
+{
+  GMenuModel *menu = G_MENU_MODEL (win->recent_menu);
+  g_autoptr (GStrvBuilder) t = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) l = g_strv_builder_new ();
+
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr (GVariant) target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
+                                                                           G_VARIANT_TYPE_STRING);
+      g_autofree char *label = NULL;
+
+      g_assert_true (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label));
+      g_strv_builder_add (t, g_variant_get_string (target, NULL));
+      g_strv_builder_add (l, label);
+    }
+  if (labels)
+    *labels = g_strv_builder_end (l);
+  return g_strv_builder_end (t);
 }
 
 static void
 test_window_remembers_recent (Fixture *fx, gconstpointer data)
 {
-  BsWindow *win = open_window (fx->path);
-  g_auto (GStrv) recent = g_settings_get_strv (win->settings, "recent-projects");
+  g_autofree char *sub = g_build_filename (fx->dir, "other", NULL);
+  g_autofree char *twin = g_build_filename (sub, "test.bitscape", NULL);
+  g_autofree char *gone = g_build_filename (fx->dir, "gone.bitscape", NULL);
+  g_auto (GStrv) recent = NULL, targets = NULL, labels = NULL;
+  BsWindow *win;
 
-  g_assert_nonnull (recent[0]);
-  g_assert_cmpstr (recent[0], ==, fx->path);
-  g_assert_cmpint (g_menu_model_get_n_items (G_MENU_MODEL (win->recent_menu)), >=, 1);
+  g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+  win = open_window (gone);
   gtk_window_destroy (GTK_WINDOW (win));
+  g_assert_cmpint (g_unlink (gone), ==, 0);   /* the project went away since */
+  win = open_window (twin);
+  gtk_window_destroy (GTK_WINDOW (win));
+  win = open_window (fx->path);
+  recent = g_settings_get_strv (win->settings, "recent-projects");
+  g_assert_cmpstr (recent[0], ==, fx->path);
+  g_assert_cmpstr (recent[1], ==, twin);
+  g_assert_cmpstr (recent[2], ==, gone);
+  gtk_window_destroy (GTK_WINDOW (win));
+
+  /* a new window (as after a restart: the settings keep them) offers the
+   * projects that are still there; two of one name say their folders */
+  win = bs_window_new (NULL);
+  targets = recent_targets (win, &labels);
+  g_assert_cmpstr (targets[0], ==, fx->path);
+  g_assert_cmpstr (targets[1], ==, twin);
+  g_assert_false (g_strv_contains ((const char *const *) targets, gone));
+  g_assert_nonnull (strstr (labels[0], fx->dir));
+  g_assert_nonnull (strstr (labels[1], sub));
+  g_assert_true (g_str_has_prefix (labels[0], "test.bitscape"));
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (twin);
+  g_rmdir (sub);
+  {
+    g_autoptr (GSettings) settings = g_settings_new ("org.bitscape.Bitscape");
+
+    g_settings_reset (settings, "recent-projects");
+  }
+}
+
+/* The file a plot export writes: a name without a suffix takes the chosen
+ * file type's, and so does the suggested name left untouched. */
+static void
+test_export_path_for (void)
+{
+  static const struct { const char *path, *suggested, *suffix, *want; } cases[] = {
+    { "/d/pareto-front.png", "pareto-front.png", ".svg", "/d/pareto-front.svg" },
+    { "/d/pareto-front.png", "pareto-front.png", ".png", "/d/pareto-front.png" },
+    { "/d/plot", "pareto-front.png", ".pdf", "/d/plot.pdf" },
+    { "/d/plot.PDF", "pareto-front.png", ".svg", "/d/plot.PDF" },     /* typed: kept */
+    { "/d/my.plot.png", "pareto-front.png", ".svg", "/d/my.plot.png" },
+    { "/d/plot", "pareto-front.png", NULL, "/d/plot" },               /* no type chosen */
+    { "/d/v1.2", "pareto-front.png", ".png", "/d/v1.2.png" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = _bs_export_path_for (cases[i].path, cases[i].suggested, cases[i].suffix);
+
+      g_assert_cmpstr (got, ==, cases[i].want);
+    }
 }
 
 static guint
@@ -470,6 +554,7 @@ main (int argc, char *argv[])
   g_test_add ("/ui/window/error-names-file", Fixture, NULL, fixture_setup, test_window_error_names_file, fixture_teardown);
   g_test_add ("/ui/window/remembers-recent", Fixture, NULL, fixture_setup, test_window_remembers_recent, fixture_teardown);
   g_test_add_func ("/ui/format-compare/render", test_format_compare);
+  g_test_add_func ("/ui/window/export-path", test_export_path_for);
   g_test_add ("/ui/window/opens-bundled-model", Fixture, NULL, fixture_setup, test_window_opens_bundled_model,
               fixture_teardown);
 

@@ -127,6 +127,7 @@ bs_application_startup (GApplication *app)
     { "win.reload", { "F5", "<Control>r", NULL } },
     { "win.show-pareto", { "<Alt>1", NULL } },
     { "win.show-formats", { "<Alt>2", NULL } },
+    { "win.choose-tensor", { "<Control>t", NULL } },
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
     { "win.new-sweep", { "<Control>n", NULL } },

@@ -175,9 +175,22 @@ _bs_compare_layout (BsCompareLayout *l, const BsCompareData *d, PangoContext *pa
   if (d->hist)
     {
       g_autofree char *count = g_strdup_printf ("%" G_GSIZE_FORMAT, d->tensor_n);
-      /* TRANSLATORS: histogram title: the tensor's name and its element count */
-      g_autofree char *title = g_strdup_printf (_("Tensor %s: |x| histogram (%s values)"),
-                                                d->tensor_name, count);
+      g_autofree char *title = NULL;
+
+      if (d->hist->zeros > 0)
+        {
+          g_autofree char *share = g_strdup_printf ("%.1f", 100.0 * (double) d->hist->zeros /
+                                                             (double) MAX (d->hist->total, 1));
+
+          /* TRANSLATORS: histogram title: the tensor's name, its element
+           * count and the percentage of them that are exactly zero (not
+           * drawn on the log axis) */
+          title = g_strdup_printf (_("Tensor %s: |x| histogram (%s values, %s %% zeros not shown)"),
+                                   d->tensor_name, count, share);
+        }
+      else
+        /* TRANSLATORS: histogram title: the tensor's name and its element count */
+        title = g_strdup_printf (_("Tensor %s: |x| histogram (%s values)"), d->tensor_name, count);
 
       l->title_hist = text (pango, title, TRUE, 1);
       l->table_row = th + 6;

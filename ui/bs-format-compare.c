@@ -27,6 +27,8 @@ struct _BsFormatCompare
   GPtrArray *names;            /* requested formats */
   GBytes *tensor;              /* float32, immutable; NULL without */
   char *tensor_name;
+  gboolean computing;          /* a computation in flight */
+  gboolean pending;            /* the caller is getting a tensor */
   BsCompareData *data;         /* last computed */
   BsCompareLayout layout;
   BsPlotStyle style;
@@ -59,8 +61,10 @@ relayout (BsFormatCompare *self)
 }
 
 static void
-set_busy (BsFormatCompare *self, gboolean busy)
+update_busy (BsFormatCompare *self)
 {
+  gboolean busy = self->computing || self->pending;
+
   if (gtk_spinner_get_spinning (self->spinner) == busy)
     return;
   gtk_spinner_set_spinning (self->spinner, busy);
@@ -76,7 +80,8 @@ on_computed (GObject *source, GAsyncResult *result, gpointer data)
 
   if (!d)
     return;   /* cancelled: a newer computation follows */
-  set_busy (self, FALSE);
+  self->computing = FALSE;
+  update_busy (self);
   g_clear_pointer (&self->data, bs_compare_data_free);
   self->data = d;
   relayout (self);
@@ -95,7 +100,8 @@ recompute (BsFormatCompare *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  set_busy (self, TRUE);
+  self->computing = TRUE;
+  update_busy (self);
   _bs_compare_data_compute_async ((const char *const *) names, self->tensor, self->tensor_name,
                                   self->cancellable, on_computed, g_object_ref (self));
 }
@@ -449,22 +455,17 @@ bs_format_compare_get_n_formats (BsFormatCompare *self)
   return self->names->len;
 }
 
-/* Compare the formats on this tensor (copied); NULL data forgets it. */
-void
-bs_format_compare_set_tensor (BsFormatCompare *self, const char *name, const float *data, gsize n)
+static void
+update_tensor_label (BsFormatCompare *self)
 {
-  g_return_if_fail (BS_IS_FORMAT_COMPARE (self));
-  g_clear_pointer (&self->tensor, g_bytes_unref);
-  g_clear_pointer (&self->tensor_name, g_free);
-  if (data && n > 0)
+  if (self->tensor)
     {
-      g_autofree char *text = NULL;
-
-      self->tensor = g_bytes_new (data, n * sizeof (float));
-      self->tensor_name = g_strdup (name ? name : _("tensor"));
+      gsize n = g_bytes_get_size (self->tensor) / sizeof (float);
       /* TRANSLATORS: a tensor's name and how many values it has */
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%lu value)", "%s (%lu values)", (gulong) n),
-                              self->tensor_name, (gulong) n);
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%lu value)",
+                                                            "%s (%lu values)", (gulong) n),
+                                               self->tensor_name, (gulong) n);
+
       /* the name alone: the count is in the histogram's title */
       gtk_label_set_label (self->tensor_label, self->tensor_name);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->tensor_label), text);
@@ -474,8 +475,57 @@ bs_format_compare_set_tensor (BsFormatCompare *self, const char *name, const flo
       gtk_label_set_label (self->tensor_label, _("No tensor"));
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->tensor_label), NULL);
     }
+}
+
+/* Compare the formats on this tensor (copied); NULL data forgets it. */
+void
+bs_format_compare_set_tensor (BsFormatCompare *self, const char *name, const float *data, gsize n)
+{
+  g_autoptr (GBytes) bytes = NULL;
+
+  g_return_if_fail (BS_IS_FORMAT_COMPARE (self));
+  if (data && n > 0)
+    bytes = g_bytes_new (data, n * sizeof (float));
+  bs_format_compare_set_tensor_bytes (self, name, bytes);
+}
+
+/* The same with the values (float32) as GBytes, kept without a copy. */
+void
+bs_format_compare_set_tensor_bytes (BsFormatCompare *self, const char *name, GBytes *values)
+{
+  g_return_if_fail (BS_IS_FORMAT_COMPARE (self));
+  g_clear_pointer (&self->tensor, g_bytes_unref);
+  g_clear_pointer (&self->tensor_name, g_free);
+  self->pending = FALSE;
+  if (values && g_bytes_get_size (values) >= sizeof (float))
+    {
+      self->tensor = g_bytes_ref (values);
+      self->tensor_name = g_strdup (name ? name : _("tensor"));
+    }
+  update_tensor_label (self);
   gtk_widget_set_visible (self->clear_tensor_button, self->tensor != NULL);
   recompute (self);
+}
+
+/* The caller is getting the tensor called name (the comparison shows it is
+ * on its way, until bs_format_compare_set_tensor); NULL: it is not coming
+ * after all, the current tensor stays. */
+void
+bs_format_compare_set_pending (BsFormatCompare *self, const char *name)
+{
+  g_return_if_fail (BS_IS_FORMAT_COMPARE (self));
+  self->pending = name != NULL;
+  if (name)
+    {
+      /* TRANSLATORS: a tensor being computed */
+      g_autofree char *text = g_strdup_printf (_("%s…"), name);
+
+      gtk_label_set_label (self->tensor_label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->tensor_label), NULL);
+    }
+  else
+    update_tensor_label (self);
+  update_busy (self);
 }
 
 /* The tensors to choose from (a menu of actions the caller handles, such as
@@ -486,6 +536,17 @@ bs_format_compare_set_tensor_menu (BsFormatCompare *self, GMenuModel *menu)
   g_return_if_fail (BS_IS_FORMAT_COMPARE (self));
   gtk_menu_button_set_menu_model (self->tensor_button, menu);
   gtk_widget_set_sensitive (GTK_WIDGET (self->tensor_button), menu != NULL);
+}
+
+/* Open the menu of tensors (when there is one); FALSE without. */
+gboolean
+bs_format_compare_popup_tensor_menu (BsFormatCompare *self)
+{
+  g_return_val_if_fail (BS_IS_FORMAT_COMPARE (self), FALSE);
+  if (!gtk_menu_button_get_menu_model (self->tensor_button))
+    return FALSE;
+  gtk_menu_button_popup (self->tensor_button);
+  return TRUE;
 }
 
 /* The name of the tensor compared on, and its number of values (0 and NULL
@@ -499,6 +560,50 @@ bs_format_compare_get_tensor (BsFormatCompare *self, gsize *n)
   return self->tensor ? self->tensor_name : NULL;
 }
 
+/* The tensor's values (float32; NULL without one): what the histogram and
+ * the SQNR table are computed from. */
+GBytes *
+bs_format_compare_get_values (BsFormatCompare *self)
+{
+  g_return_val_if_fail (BS_IS_FORMAT_COMPARE (self), NULL);
+  return self->tensor;
+}
+
+/* The SQNR table's row for format, as last computed: at unit scale and with
+ * max |x| scaled to the format's largest value (dB; +inf when exact).
+ * FALSE if the format is not shown or there is no tensor. */
+gboolean
+bs_format_compare_get_sqnr (BsFormatCompare *self, const char *format, double *unit, double *scaled)
+{
+  g_return_val_if_fail (BS_IS_FORMAT_COMPARE (self), FALSE);
+  if (!self->data || !self->data->hist)
+    return FALSE;
+  for (guint i = 0; i < self->data->curves->len; i++)
+    {
+      BsFormatCurve *c = g_ptr_array_index (self->data->curves, i);
+
+      if (g_str_equal (c->name, format))
+        {
+          if (unit)
+            *unit = c->sqnr_unit;
+          if (scaled)
+            *scaled = c->sqnr_scaled;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* The histogram's element count (zeros included) as last computed; 0
+ * without a tensor. */
+guint64
+bs_format_compare_get_histogram_total (BsFormatCompare *self)
+{
+  g_return_val_if_fail (BS_IS_FORMAT_COMPARE (self), 0);
+  return self->data && self->data->hist ? self->data->hist->total : 0;
+}
+
+/* Computing, or waiting for a tensor. */
 gboolean
 bs_format_compare_is_busy (BsFormatCompare *self)
 {

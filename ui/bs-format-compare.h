@@ -20,10 +20,22 @@ void       bs_format_compare_set_tensor    (BsFormatCompare    *self,
                                             const char         *name,
                                             const float        *data,
                                             gsize               n);
+void       bs_format_compare_set_tensor_bytes (BsFormatCompare *self,
+                                               const char      *name,
+                                               GBytes          *values);
+void       bs_format_compare_set_pending   (BsFormatCompare    *self,
+                                            const char         *name);
 void       bs_format_compare_set_tensor_menu (BsFormatCompare *self,
                                               GMenuModel      *menu);
+gboolean   bs_format_compare_popup_tensor_menu (BsFormatCompare *self);
 const char *bs_format_compare_get_tensor    (BsFormatCompare *self,
                                               gsize           *n);
+GBytes    *bs_format_compare_get_values    (BsFormatCompare    *self);
+gboolean   bs_format_compare_get_sqnr      (BsFormatCompare    *self,
+                                            const char         *format,
+                                            double             *unit,
+                                            double             *scaled);
+guint64    bs_format_compare_get_histogram_total (BsFormatCompare *self);
 gboolean   bs_format_compare_is_busy       (BsFormatCompare    *self);
 void       bs_format_compare_render        (BsFormatCompare    *self,
                                             cairo_t            *cr,

@@ -294,7 +294,8 @@ on_series_reset (BsPlotSeries *series, BsParetoChart *self)
   emit_changed (self);
 }
 
-/* Show series (a reference is taken); its marker follows the order added. */
+/* Show series (a reference is taken); its marker is its own
+ * (bs_plot_series_set_marker) or follows the order added. */
 void
 bs_pareto_chart_add_series (BsParetoChart *self, BsPlotSeries *series)
 {
@@ -310,19 +311,27 @@ bs_pareto_chart_add_series (BsParetoChart *self, BsPlotSeries *series)
   cs->px = g_array_new (FALSE, FALSE, sizeof (float));
   cs->py = g_array_new (FALSE, FALSE, sizeof (float));
   cs->next = g_array_new (FALSE, FALSE, sizeof (gint32));
-  /* the first marker not in use */
-  for (guint m = 0; m < BS_N_MARKERS; m++)
-    {
-      gboolean used = FALSE;
+  /* the series' own marker, else the first one neither in use nor asked
+   * for by a series shown */
+  if (bs_plot_series_get_marker (series) >= 0)
+    cs->marker = (BsMarker) bs_plot_series_get_marker (series);
+  else
+    for (guint m = 0; m < BS_N_MARKERS; m++)
+      {
+        gboolean used = FALSE;
 
-      for (guint i = 0; i < self->series->len; i++)
-        used |= ((BsChartSeries *) g_ptr_array_index (self->series, i))->marker == m;
-      if (!used)
-        {
-          cs->marker = m;
-          break;
-        }
-    }
+        for (guint i = 0; i < self->series->len; i++)
+          {
+            BsChartSeries *other = g_ptr_array_index (self->series, i);
+
+            used |= other->marker == m || bs_plot_series_get_marker (other->series) == (int) m;
+          }
+        if (!used)
+          {
+            cs->marker = m;
+            break;
+          }
+      }
   cs->added_id = g_signal_connect (series, "points-added", G_CALLBACK (on_points_added), self);
   cs->reset_id = g_signal_connect (series, "reset", G_CALLBACK (on_series_reset), self);
   g_ptr_array_add (self->series, cs);

@@ -16,6 +16,7 @@ struct _BsPlotSeries
 
   char *title;
   gint64 key;
+  int marker;               /* the marker asked for, or -1: the chart's choice */
 
   GArray *x, *y;            /* double */
   GArray *family;           /* guint8 */
@@ -173,6 +174,7 @@ bs_plot_series_init (BsPlotSeries *self)
   self->ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   self->labels = g_ptr_array_new_with_free_func (g_free);
   self->front = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->marker = -1;
   reset_arrays (self);
 }
 
@@ -215,6 +217,23 @@ bs_plot_series_set_key (BsPlotSeries *self, gint64 key)
     return;
   self->key = key;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEY]);
+}
+
+/* The marker a chart draws this series with, whatever the order series are
+ * added in (-1: the first one free). */
+void
+bs_plot_series_set_marker (BsPlotSeries *self, int marker)
+{
+  g_return_if_fail (BS_IS_PLOT_SERIES (self));
+  g_return_if_fail (marker >= -1 && marker < BS_N_MARKERS);
+  self->marker = marker;
+}
+
+int
+bs_plot_series_get_marker (BsPlotSeries *self)
+{
+  g_return_val_if_fail (BS_IS_PLOT_SERIES (self), -1);
+  return self->marker;
 }
 
 /* Insert point i into the front if no front point dominates it, removing the

@@ -37,6 +37,9 @@ void          bs_plot_series_set_title    (BsPlotSeries      *self,
 gint64        bs_plot_series_get_key      (BsPlotSeries      *self);
 void          bs_plot_series_set_key      (BsPlotSeries      *self,
                                            gint64             key);
+void          bs_plot_series_set_marker   (BsPlotSeries      *self,
+                                           int                marker);
+int           bs_plot_series_get_marker   (BsPlotSeries      *self);
 
 void          bs_plot_series_append       (BsPlotSeries      *self,
                                            const BsPlotPoint *points,

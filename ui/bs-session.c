@@ -364,6 +364,74 @@ bs_session_energy_finish (BsSession *self, GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Layer inputs ------------------------------------------------------------- */
+
+#define INPUT_IMAGES 256
+#define INPUT_MAX_VALUES ((gsize) 4 << 20)   /* 16 MiB of float32 */
+
+typedef struct {
+  int layer;
+  gint64 images;               /* filled by the worker */
+} InputsData;
+
+static void
+inputs_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  BsSession *self = source;
+  InputsData *d = data;
+  GError *error = NULL;
+  float *values = NULL;
+  gsize n = 0;
+
+  bs_worker_lower_priority ();
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (!bs_project_layer_inputs (self->project, d->layer, INPUT_IMAGES, INPUT_MAX_VALUES,
+                                cancellable, &values, &n, &d->images, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_bytes_new_take (values, n * sizeof (float)),
+                           (GDestroyNotify) g_bytes_unref);
+}
+
+/* The fp32 inputs of compute layer `layer` over the first 256 test images
+ * (fewer for a layer whose inputs would exceed 16 MiB), as
+ * bs_project_layer_inputs computes them.  Runs beside evaluations (it reads
+ * only what never changes).  The session must be open. */
+void
+bs_session_layer_inputs_async (BsSession *self, int layer, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
+  InputsData *d = g_new0 (InputsData, 1);
+
+  g_return_if_fail (BS_IS_SESSION (self));
+  g_return_if_fail (self->project != NULL);
+  d->layer = layer;
+  g_task_set_source_tag (task, bs_session_layer_inputs_async);
+  g_task_set_task_data (task, d, g_free);
+  set_busy (self, 1);
+  g_task_run_in_thread (task, inputs_thread);
+}
+
+/* The values (float32, image after image) or NULL; *layer and *images (may
+ * be NULL) get the layer asked for and the number of images used. */
+GBytes *
+bs_session_layer_inputs_finish (BsSession *self, GAsyncResult *result, int *layer, gint64 *images,
+                                GError **error)
+{
+  InputsData *d;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  set_busy (self, -1);
+  d = g_task_get_task_data (G_TASK (result));
+  if (layer)
+    *layer = d->layer;
+  if (images)
+    *images = d->images;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Targets ------------------------------------------------------------------- */
 
 static void

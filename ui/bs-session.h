@@ -53,6 +53,17 @@ BsEvaluation *bs_session_energy_finish    (BsSession           *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 
+void          bs_session_layer_inputs_async  (BsSession        *self,
+                                              int               layer,
+                                              GCancellable     *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer          user_data);
+GBytes       *bs_session_layer_inputs_finish (BsSession        *self,
+                                              GAsyncResult     *result,
+                                              int              *layer,
+                                              gint64           *images,
+                                              GError          **error);
+
 /* Run the calling worker thread (and the threads it starts) at background
  * priority, so that the main loop keeps its share of the processors. */
 void            bs_worker_lower_priority  (void);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "bs-window-private.h"
 
@@ -18,6 +19,9 @@ add_filter (GtkFileChooser *chooser, const char *name, const char *const *patter
   gtk_file_filter_set_name (filter, name);
   for (guint i = 0; patterns[i]; i++)
     gtk_file_filter_add_pattern (filter, patterns[i]);
+  /* "*.png": the suffix a name takes when this filter is chosen */
+  if (g_str_has_prefix (patterns[0], "*.") && !patterns[1])
+    g_object_set_data_full (G_OBJECT (filter), "bs-suffix", g_strdup (patterns[0] + 1), g_free);
   gtk_file_chooser_add_filter (chooser, filter);
 }
 
@@ -82,8 +86,8 @@ on_model_response (GtkNativeDialog *dialog, int response, BsWindow *self)
 
       if (path)
         {
-          g_settings_set_string (self->settings, "model", path);
           bs_window_open_model (self, path, dataset);
+          self->remember_model = TRUE;   /* the next start opens it, once it has opened */
         }
     }
   gtk_native_dialog_destroy (dialog);
@@ -119,8 +123,8 @@ on_dataset_response (GtkNativeDialog *dialog, int response, BsWindow *self)
 
       if (path)
         {
-          g_settings_set_string (self->settings, "dataset", path);
           bs_window_open_model (self, model, path);
+          self->remember_model = TRUE;
         }
     }
   gtk_native_dialog_destroy (dialog);
@@ -165,6 +169,23 @@ compare_weights_action (GtkWidget *widget, const char *name, GVariant *param)
   _bs_window_compare_layer (BS_WINDOW (widget), g_variant_get_int32 (param));
 }
 
+/* The format comparison on a layer's inputs (its index). */
+static void
+compare_inputs_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  _bs_window_compare_inputs (BS_WINDOW (widget), g_variant_get_int32 (param));
+}
+
+/* The format comparison's menu of tensors, on the formats page. */
+static void
+choose_tensor_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  BsWindow *self = BS_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "formats");
+  bs_format_compare_popup_tensor_menu (self->compare);
+}
+
 /* The inspector's page: "layers", "energy" or "summary". */
 static void
 inspector_page_action (GtkWidget *widget, const char *name, GVariant *param)
@@ -189,9 +210,39 @@ rebuild_recent_menu (BsWindow *self)
   g_menu_remove_all (self->recent_menu);
   for (guint i = 0; recent[i]; i++)
     {
-      g_autofree char *base = g_path_get_basename (recent[i]);
-      g_autoptr (GMenuItem) item = g_menu_item_new (base, NULL);
+      g_autofree char *base = NULL, *label = NULL;
+      g_autoptr (GMenuItem) item = NULL;
+      gboolean twin = FALSE;
 
+      /* opening a project that is gone would create an empty one */
+      if (!g_file_test (recent[i], G_FILE_TEST_IS_REGULAR))
+        continue;
+      base = g_path_get_basename (recent[i]);
+      for (guint k = 0; recent[k]; k++)
+        if (k != i)
+          {
+            g_autofree char *other = g_path_get_basename (recent[k]);
+
+            twin |= g_str_equal (base, other);
+          }
+      if (twin)
+        {
+          /* two projects of one name: say where each is */
+          g_autofree char *dir = g_path_get_dirname (recent[i]);
+
+          /* TRANSLATORS: a recent project: its file name and its folder */
+          label = g_strdup_printf (_("%s — %s"), base, dir);
+        }
+      else
+        label = g_strdup (base);
+      {
+        /* menu labels take _ as a mnemonic: double it */
+        g_auto (GStrv) parts = g_strsplit (label, "_", -1);
+
+        g_free (label);
+        label = g_strjoinv ("__", parts);
+      }
+      item = g_menu_item_new (label, NULL);
       g_menu_item_set_action_and_target_value (item, "win.open-recent", g_variant_new_string (recent[i]));
       g_menu_append_item (self->recent_menu, item);
     }
@@ -295,6 +346,37 @@ export_to (BsWindow *self, const char *path)
                                        self->cancellable, on_export_written, ed);
 }
 
+/* The file to export to, given the name chosen and the file type filter
+ * chosen (its suffix, or NULL): a name without a .png, .svg or .pdf suffix
+ * takes the filter's, and so does the suggested name left as it was (only
+ * the type was changed).  Exported for tests. */
+char *
+_bs_export_path_for (const char *path, const char *suggested, const char *filter_suffix)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *dir = g_path_get_dirname (path);
+  BsExportFormat format;
+  const char *dot;
+
+  if (!filter_suffix)
+    return g_strdup (path);
+  if (!bs_export_format_for_path (base, &format))
+    return g_strconcat (path, filter_suffix, NULL);
+  if (suggested && g_str_equal (base, suggested) && !g_str_has_suffix (base, filter_suffix))
+    {
+      g_autofree char *stem = NULL;
+
+      dot = strrchr (base, '.');
+      stem = g_strndup (base, (gsize) (dot - base));
+      {
+        g_autofree char *name = g_strconcat (stem, filter_suffix, NULL);
+
+        return g_build_filename (dir, name, NULL);
+      }
+    }
+  return g_strdup (path);
+}
+
 static void
 on_export_response (GtkNativeDialog *dialog, int response, BsWindow *self)
 {
@@ -302,12 +384,33 @@ on_export_response (GtkNativeDialog *dialog, int response, BsWindow *self)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
+      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
+      const char *suffix = filter ? g_object_get_data (G_OBJECT (filter), "bs-suffix") : NULL;
 
       if (path)
-        export_to (self, path);
+        {
+          g_autofree char *target = _bs_export_path_for (path, g_object_get_data (G_OBJECT (dialog), "bs-suggested"),
+                                                          suffix);
+
+          export_to (self, target);
+        }
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
+}
+
+/* Save dialogs start in the project's folder. */
+void
+_bs_window_chooser_folder (BsWindow *self, GtkFileChooser *chooser)
+{
+  g_autofree char *dir = self->path ? g_path_get_dirname (self->path) : NULL;
+
+  if (dir && g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr (GFile) folder = g_file_new_for_path (dir);
+
+      gtk_file_chooser_set_current_folder (chooser, folder, NULL);
+    }
 }
 
 static void
@@ -318,13 +421,16 @@ export_action (GtkWidget *widget, const char *name, GVariant *param)
                            *const pdf[] = { "*.pdf", NULL };
   GtkFileChooserNative *dialog;
 
+  const char *suggested = showing_formats (self) ? "format-comparison.png" : "pareto-front.png";
+
   dialog = gtk_file_chooser_native_new (_("Export Plot"), GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
   add_filter (GTK_FILE_CHOOSER (dialog), _("PNG image"), png);
   add_filter (GTK_FILE_CHOOSER (dialog), _("SVG image"), svg);
   add_filter (GTK_FILE_CHOOSER (dialog), _("PDF document"), pdf);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
-                                     showing_formats (self) ? "format-comparison.png" : "pareto-front.png");
+  _bs_window_chooser_folder (self, GTK_FILE_CHOOSER (dialog));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested);
+  g_object_set_data_full (G_OBJECT (dialog), "bs-suggested", g_strdup (suggested), g_free);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_signal_connect (dialog, "response", G_CALLBACK (on_export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
@@ -365,12 +471,14 @@ _bs_window_update_actions (BsWindow *self)
   gboolean has_sweeps = self->series && g_hash_table_size (self->series) > 0;
 
   gtk_widget_action_set_enabled (widget, "win.reload", self->path != NULL);
+  gtk_widget_action_set_enabled (widget, "win.choose-tensor", model_open);
   gtk_widget_action_set_enabled (widget, "win.export",
                                  formats ? bs_format_compare_get_n_formats (self->compare) > 0 : has_plot);
   gtk_widget_action_set_enabled (widget, "win.reset-view", !formats && has_plot);
   gtk_widget_action_set_enabled (widget, "win.undo", self->undo && self->undo->len > 0);
   gtk_widget_action_set_enabled (widget, "win.redo", self->redo && self->redo->len > 0);
-  gtk_widget_action_set_enabled (widget, "win.new-sweep", model_open && self->path != NULL);
+  gtk_widget_action_set_enabled (widget, "win.new-sweep",
+                                 model_open && self->path != NULL && !self->project_failed);
   gtk_widget_action_set_enabled (widget, "win.cancel-sweep", self->sweep != NULL);
   gtk_widget_action_set_enabled (widget, "win.open-dataset", self->session != NULL);
   gtk_widget_action_set_enabled (widget, "win.export-config", model_open && self->config != NULL);
@@ -402,6 +510,8 @@ _bs_window_class_actions_init (BsWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-dataset", NULL, open_dataset_action);
   gtk_widget_class_install_action (widget_class, "win.inspector-page", "s", inspector_page_action);
   gtk_widget_class_install_action (widget_class, "win.compare-weights", "i", compare_weights_action);
+  gtk_widget_class_install_action (widget_class, "win.compare-inputs", "i", compare_inputs_action);
+  gtk_widget_class_install_action (widget_class, "win.choose-tensor", NULL, choose_tensor_action);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, tuning_action);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, tuning_action);
   gtk_widget_class_install_action (widget_class, "win.new-sweep", NULL, tuning_action);

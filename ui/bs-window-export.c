@@ -25,7 +25,22 @@ on_chooser_response (GtkNativeDialog *dialog, int response, BsWindow *self)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
+      GtkFileFilter *filter = gtk_file_chooser_get_filter (GTK_FILE_CHOOSER (dialog));
+      const char *suffix = filter ? g_object_get_data (G_OBJECT (filter), "bs-suffix") : NULL;
 
+      if (path && suffix && gtk_file_chooser_get_action (GTK_FILE_CHOOSER (dialog)) == GTK_FILE_CHOOSER_ACTION_SAVE)
+        {
+          g_autofree char *base = g_path_get_basename (path);
+
+          /* a name without a suffix takes the file type's (front → front.xml) */
+          if (!strchr (base, '.'))
+            {
+              char *with = g_strconcat (path, suffix, NULL);
+
+              g_free (path);
+              path = with;
+            }
+        }
       if (path)
         func (self, path);
     }
@@ -48,10 +63,12 @@ choose (BsWindow *self, const char *title, gboolean save, const char *filter_nam
 
   gtk_file_filter_set_name (filter, filter_name);
   gtk_file_filter_add_pattern (filter, pattern);
+  g_object_set_data_full (G_OBJECT (filter), "bs-suffix", g_strdup (strchr (pattern, '.')), g_free);
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   gtk_file_filter_set_name (all, _("All files"));
   gtk_file_filter_add_pattern (all, "*");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+  _bs_window_chooser_folder (self, GTK_FILE_CHOOSER (dialog));
   if (name)
     gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   g_object_set_data (G_OBJECT (dialog), "bs-func", func);
@@ -293,6 +310,15 @@ export_config_to (BsWindow *self, const char *path)
   run_export (self, e);
 }
 
+static int
+compare_ids (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The ticked sweeps' ids, in ascending order. */
 static GArray *
 ticked_sweeps (BsWindow *self)
 {
@@ -303,6 +329,7 @@ ticked_sweeps (BsWindow *self)
   g_hash_table_iter_init (&iter, self->series);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_array_append_val (ids, *(gint64 *) key);
+  g_array_sort (ids, compare_ids);
   return ids;
 }
 
@@ -370,6 +397,20 @@ on_imported (GObject *source, GAsyncResult *result, gpointer data)
     }
   _bs_window_set_config (self, cfg, TRUE);
   bs_config_free (cfg);
+  {
+    const BsXmlConfig *x = docs->pdata[0];
+    g_autofree char *msg = NULL;
+
+    if (x->model_sha256 && g_strcmp0 (x->model_sha256, bs_project_model_sha256 (p)) != 0)
+      /* TRANSLATORS: a file name, the model its configuration was made for, the model open */
+      msg = g_strdup_printf (_("“%s” was made for another model (%s); evaluated on %s"), base,
+                             x->model_name ? x->model_name : "?", bs_project_model_name (p));
+    else if (docs->len > 1)
+      /* TRANSLATORS: an XML file of several configurations was imported */
+      msg = g_strdup_printf (_("Selected the first of the %u configurations in “%s”"), docs->len, base);
+    if (msg)
+      _bs_window_toast (self, msg);
+  }
 }
 
 static void

@@ -14,6 +14,7 @@
 G_BEGIN_DECLS
 
 typedef struct _BsSweepRun BsSweepRun;
+typedef struct _BsReopen BsReopen;
 
 struct _BsWindow
 {
@@ -38,6 +39,9 @@ struct _BsWindow
   GtkLabel *config_title;
   GtkLabel *config_metrics;
   GtkStack *inspector_stack;
+  GtkStack *inspector_body;           /* "inspector", or "model-error" */
+  AdwStatusPage *model_error_page;
+  GtkButton *model_error_button;
   GtkDropDown *target_drop;
   BsLayerTable *layer_table;
   BsEnergyChart *energy_chart;
@@ -55,11 +59,13 @@ struct _BsWindow
   BsSweepList *info;
   GHashTable *series;                 /* sweep id (gint64 *) → BsPlotSeries */
   guint loading;                      /* reads in flight */
+  gboolean project_failed;            /* the project at path could not be opened */
 
   /* tuning (bs-window-tuning.c) */
   BsSession *session;                 /* the model being tuned, or NULL */
   GCancellable *session_cancellable;  /* its opening and evaluations */
   GCancellable *eval_cancellable;     /* the evaluation in flight */
+  GCancellable *inputs_cancellable;   /* layer inputs being captured for the comparison */
   bs_config *config;                  /* the selected configuration */
   BsEvaluation *evaluation;           /* its evaluation; NULL while pending */
   GPtrArray *undo, *redo;             /* canonical texts, most recent last */
@@ -68,7 +74,11 @@ struct _BsWindow
   BsSharedTarget *target;             /* NULL: none (yet) */
   GCancellable *target_cancellable;
   gboolean start_sweeps;              /* run the first sweeps once the model is open */
+  gboolean remember_model;            /* save model and dataset in the settings once open */
   char *start_config;                 /* an XML configuration to select then, or NULL */
+  char *compare_tensor;               /* the model's tensor last shown in the comparison */
+  BsReopen *reopen;                   /* the model being opened again keeps this, or NULL */
+  guint threads_timeout;              /* a change of the "threads" setting to apply */
 
   /* sweeps (bs-window-sweep.c) */
   BsSweepRun *sweep;                  /* running, or NULL */
@@ -83,6 +93,11 @@ void  _bs_window_add_recent         (BsWindow      *self,
                                      const char    *path);
 void  _bs_window_toast              (BsWindow      *self,
                                      const char    *message);
+void  _bs_window_chooser_folder     (BsWindow      *self,
+                                     GtkFileChooser *chooser);
+char *_bs_export_path_for           (const char    *path,
+                                     const char    *suggested,
+                                     const char    *filter_suffix);
 void  _bs_window_hold               (BsWindow      *self);
 void  _bs_window_release            (BsWindow      *self);
 void  _bs_window_update_pareto_page (BsWindow      *self);
@@ -97,6 +112,7 @@ BsPlotSeries *_bs_window_ensure_series (BsWindow   *self,
 /* bs-window-tuning.c */
 void  _bs_window_tuning_init        (BsWindow      *self);
 void  _bs_window_tuning_settings    (BsWindow      *self);
+void  _bs_window_tuning_threads     (BsWindow      *self);
 void  _bs_window_tuning_dispose     (BsWindow      *self);
 void  _bs_window_set_config         (BsWindow      *self,
                                      const bs_config *config,
@@ -105,6 +121,8 @@ gboolean _bs_window_select_canonical (BsWindow     *self,
                                       const char   *canonical,
                                       const char   *model);
 void  _bs_window_compare_layer      (BsWindow      *self,
+                                     int            layer);
+void  _bs_window_compare_inputs     (BsWindow      *self,
                                      int            layer);
 void  _bs_window_undo               (BsWindow      *self);
 void  _bs_window_redo               (BsWindow      *self);

@@ -381,7 +381,7 @@ queue_sweep (BsWindow *self, BsSweepRequest *r)
 {
   BsProject *p = self->session ? bs_session_get_project (self->session) : NULL;
 
-  if (!p || !self->path)
+  if (!p || !self->path || self->project_failed)
     {
       _bs_window_toast (self, _("Open a model and a project first"));
       bs_sweep_request_free (r);

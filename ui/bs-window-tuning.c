@@ -10,12 +10,37 @@
 #include <glib/gi18n.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bs-config-summary.h"
 #include "bs-units.h"
 #include "bs-window-private.h"
 
 #define MAX_UNDO 200
+
+/* What a model opened again keeps (bs-window-private.h). */
+struct _BsReopen
+{
+  char *canonical;             /* the selected configuration */
+  GPtrArray *undo, *redo;      /* canonical texts (free) */
+};
+
+static void
+reopen_free (BsReopen *r)
+{
+  if (!r)
+    return;
+  g_free (r->canonical);
+  g_clear_pointer (&r->undo, g_ptr_array_unref);
+  g_clear_pointer (&r->redo, g_ptr_array_unref);
+  g_free (r);
+}
+
+static gpointer
+copy_text (gconstpointer text, gpointer data)
+{
+  return strdup (text);
+}
 
 static void evaluate (BsWindow *self);
 
@@ -400,43 +425,128 @@ _bs_window_compare_layer (BsWindow *self, int i)
   L = bs_project_layer (p, i);
   if (!(t = layer_weights (p, L)))
     return;
+  g_cancellable_cancel (self->inputs_cancellable);   /* a choice made before this one */
   /* TRANSLATORS: a tensor's name: a layer's weights */
   name = g_strdup_printf (_("%s weights"), L->name);
   bs_format_compare_set_tensor (self->compare, name, bs_tensor_f32 (t), (gsize) bs_tensor_numel (t));
+  g_free (self->compare_tensor);
+  self->compare_tensor = g_steal_pointer (&name);
 }
 
-/* The format comparison starts on real numbers, the weights of the model's
- * largest layer, and offers every layer's weights. */
 static void
-compare_layers (BsWindow *self, BsProject *p)
+on_inputs_captured (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (BsWindow) self = data;
+  g_autoptr (GError) error = NULL;
+  BsSession *session = BS_SESSION (source);
+  int layer = -1;
+  g_autoptr (GBytes) values = bs_session_layer_inputs_finish (session, result, &layer, NULL, &error);
+  BsProject *p = bs_session_get_project (session);
+
+  _bs_window_release (self);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || session != self->session)
+    return;   /* a newer choice, another model or the window closing */
+  if (!values)
+    {
+      /* TRANSLATORS: the model's file, then the problem */
+      g_autofree char *msg = g_strdup_printf (_("%s: %s"), bs_session_get_model (session), error->message);
+
+      bs_format_compare_set_pending (self->compare, NULL);
+      _bs_window_toast (self, msg);
+      return;
+    }
+  {
+    /* TRANSLATORS: a tensor's name: a layer's input activations */
+    g_autofree char *name = g_strdup_printf (_("%s inputs"), bs_project_layer (p, layer)->name);
+
+    bs_format_compare_set_tensor_bytes (self->compare, name, values);
+    g_free (self->compare_tensor);
+    self->compare_tensor = g_steal_pointer (&name);
+  }
+}
+
+/* Compare the formats on the inputs of compute layer i as the fp32 network
+ * computes them over the first test images, computed in a worker thread. */
+void
+_bs_window_compare_inputs (BsWindow *self, int i)
+{
+  BsProject *p = self->session ? bs_session_get_project (self->session) : NULL;
+  g_autofree char *name = NULL;
+
+  if (!p || i < 0 || i >= bs_project_n_layers (p))
+    return;
+  g_cancellable_cancel (self->inputs_cancellable);
+  g_clear_object (&self->inputs_cancellable);
+  self->inputs_cancellable = g_cancellable_new ();
+  name = g_strdup_printf (_("%s inputs"), bs_project_layer (p, i)->name);
+  bs_format_compare_set_pending (self->compare, name);
+  _bs_window_hold (self);
+  bs_session_layer_inputs_async (self->session, i, self->inputs_cancellable, on_inputs_captured,
+                                 g_object_ref (self));
+}
+
+/* A menu item's label: menus take _ as a mnemonic, so double it (fc_out). */
+static char *
+menu_label (const char *text)
+{
+  g_auto (GStrv) parts = g_strsplit (text, "_", -1);
+
+  return g_strjoinv ("__", parts);
+}
+
+/* The format comparison offers every layer's weights and inputs and (start)
+ * starts on real numbers, the weights of the model's largest layer. */
+static void
+compare_layers (BsWindow *self, BsProject *p, gboolean start)
 {
   g_autoptr (GMenu) menu = g_menu_new ();
+  g_autoptr (GMenu) weights = g_menu_new ();
+  g_autoptr (GMenu) inputs = g_menu_new ();
+  gint64 images = MIN (bs_project_images (p), 256);
+  g_autofree char *inputs_title = NULL;
   int best = -1;
 
+  if (bs_project_options (p)->limit > 0)
+    images = MIN (images, bs_project_options (p)->limit);
   for (int i = 0; i < bs_project_n_layers (p); i++)
     {
       const bs_layer_info *L = bs_project_layer (p, i);
-      g_autofree char *label = NULL;
-      g_autoptr (GMenuItem) item = NULL;
+      g_autofree char *text = NULL, *label = NULL;
 
-      if (!layer_weights (p, L))
-        continue;
-      if (best < 0 || L->params > bs_project_layer (p, best)->params)
-        best = i;
-      label = g_strdup_printf (_("%s weights"), L->name);
+      if (layer_weights (p, L))
+        {
+          if (best < 0 || L->params > bs_project_layer (p, best)->params)
+            best = i;
+          text = g_strdup_printf (_("%s weights"), L->name);
+          label = menu_label (text);
+          {
+            g_autoptr (GMenuItem) item = g_menu_item_new (label, NULL);
+
+            g_menu_item_set_action_and_target_value (item, "win.compare-weights", g_variant_new_int32 (i));
+            g_menu_append_item (weights, item);
+          }
+          g_clear_pointer (&text, g_free);
+          g_clear_pointer (&label, g_free);
+        }
+      text = g_strdup_printf (_("%s inputs"), L->name);
+      label = menu_label (text);
       {
-        /* menu labels take _ as a mnemonic: double it (fc_out) */
-        g_auto (GStrv) parts = g_strsplit (label, "_", -1);
+        g_autoptr (GMenuItem) item = g_menu_item_new (label, NULL);
 
-        g_free (label);
-        label = g_strjoinv ("__", parts);
+        g_menu_item_set_action_and_target_value (item, "win.compare-inputs", g_variant_new_int32 (i));
+        g_menu_append_item (inputs, item);
       }
-      item = g_menu_item_new (label, NULL);
-      g_menu_item_set_action_and_target_value (item, "win.compare-weights", g_variant_new_int32 (i));
-      g_menu_append_item (menu, item);
     }
-  bs_format_compare_set_tensor_menu (self->compare, best >= 0 ? G_MENU_MODEL (menu) : NULL);
   if (best >= 0)
+    /* TRANSLATORS: menu section of the layers' weights */
+    g_menu_append_section (menu, _("Weights"), G_MENU_MODEL (weights));
+  /* TRANSLATORS: menu section of the layers' input activations, from the first N test images */
+  inputs_title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Input Activations (First %lu Test Image)",
+                                               "Input Activations (First %lu Test Images)", (gulong) images),
+                                  (gulong) images);
+  g_menu_append_section (menu, inputs_title, G_MENU_MODEL (inputs));
+  bs_format_compare_set_tensor_menu (self->compare, bs_project_n_layers (p) > 0 ? G_MENU_MODEL (menu) : NULL);
+  if (start && best >= 0)
     _bs_window_compare_layer (self, best);
 }
 
@@ -448,37 +558,84 @@ on_session_opened (GObject *source, GAsyncResult *result, gpointer data)
   BsSession *session = BS_SESSION (source);
   BsProject *p;
   bs_config *fp32;
+  gboolean reopened;
 
   _bs_window_release (self);
   if (!bs_session_open_finish (session, result, &error))
     {
-      g_autofree char *msg = NULL;
+      g_autofree char *msg = NULL, *base = NULL;
+      gboolean dataset_error;
+      const char *file;
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || session != self->session)
         return;
       set_evaluating (self, FALSE);
-      gtk_label_set_label (self->config_title, _("Could Not Open the Model"));
-      /* TRANSLATORS: the model's file, then the problem */
-      msg = g_strdup_printf (_("%s: %s"), bs_session_get_model (session), error->message);
-      gtk_label_set_label (self->config_metrics, msg);
+      dataset_error = g_error_matches (error, BS_PROJECT_ERROR, BS_PROJECT_ERROR_DATASET);
+      file = dataset_error ? bs_session_get_dataset (session) : bs_session_get_model (session);
+      base = g_path_get_basename (bs_session_get_model (session));
+      gtk_label_set_label (self->config_title, base);
+      gtk_label_set_label (self->config_metrics, dataset_error ? _("Could not open the dataset")
+                                                               : _("Could not open the model"));
+      /* the project's errors name the file; say it when one does not */
+      if (strstr (error->message, file))
+        msg = g_strdup (error->message);
+      else
+        /* TRANSLATORS: the model's (or dataset's) file, then the problem */
+        msg = g_strdup_printf (_("%s: %s"), file, error->message);
+      /* the whole message, wrapped, where the layers would be */
+      adw_status_page_set_title (self->model_error_page, dataset_error ? _("Could Not Open the Dataset")
+                                                                       : _("Could Not Open the Model"));
+      adw_status_page_set_description (self->model_error_page, msg);
+      gtk_button_set_label (self->model_error_button, dataset_error ? _("_Open Another Dataset…")
+                                                                    : _("_Open Another Model…"));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->model_error_button),
+                                      dataset_error ? "win.open-dataset" : "win.open-model");
+      gtk_stack_set_visible_child_name (self->inspector_body, "model-error");
+      adw_view_stack_set_visible_child_name (self->view_stack, "pareto");
       gtk_revealer_set_reveal_child (self->details_revealer, TRUE);
-      _bs_window_toast (self, msg);
+      _bs_window_update_pareto_page (self);
+      _bs_window_update_actions (self);
       return;
     }
   if (session != self->session)
     return;
+  if (self->remember_model)
+    {
+      g_settings_set_string (self->settings, "model", bs_session_get_model (session));
+      g_settings_set_string (self->settings, "dataset", bs_session_get_dataset (session));
+    }
   p = bs_session_get_project (session);
   bs_layer_table_set_project (self->layer_table, p);
   g_ptr_array_set_size (self->undo, 0);
   g_ptr_array_set_size (self->redo, 0);
-  fp32 = bs_project_uniform_config (p, "fp32", "fp32", "fp32", "none", NULL);
-  _bs_window_set_config (self, fp32, FALSE);
-  bs_config_free (fp32);
-  compare_layers (self, p);
+  reopened = self->reopen != NULL;
+  if (self->reopen)
+    {
+      /* the same model again (other threads): the selection, its history
+       * and the comparison stay */
+      BsReopen *r = g_steal_pointer (&self->reopen);
+      char err[256];
+      bs_config *cfg = r->canonical ? bs_config_parse (r->canonical, err, sizeof err) : NULL;
+
+      g_ptr_array_extend_and_steal (self->undo, g_steal_pointer (&r->undo));
+      g_ptr_array_extend_and_steal (self->redo, g_steal_pointer (&r->redo));
+      if (cfg && bs_config_n_layers (cfg) == bs_project_n_layers (p))
+        _bs_window_set_config (self, cfg, FALSE);
+      bs_config_free (cfg);
+      compare_layers (self, p, FALSE);
+      reopen_free (r);
+    }
+  if (!self->config)
+    {
+      fp32 = bs_project_uniform_config (p, "fp32", "fp32", "fp32", "none", NULL);
+      _bs_window_set_config (self, fp32, FALSE);
+      bs_config_free (fp32);
+      compare_layers (self, p, TRUE);
+    }
   if (self->start_config)
     bs_window_import_config (self, self->start_config);
   g_clear_pointer (&self->start_config, g_free);
-  if (self->start_sweeps)
+  if (self->start_sweeps && !reopened)
     _bs_window_start_first_sweeps (self);
 }
 
@@ -500,25 +657,41 @@ show_session_rows (BsWindow *self, const char *model, const char *dataset)
  * select its fp32 configuration.  The previous model's work is cancelled.
  * Errors show in the window, naming the file and the problem. */
 void
-bs_window_open_model (BsWindow *self, const char *model, const char *dataset)
+bs_window_open_model (BsWindow *self, const char *model_path, const char *dataset_spec)
 {
   BsProjectOptions o = BS_PROJECT_OPTIONS_INIT;
+  /* copies: the caller's strings may belong to the session dropped here */
+  g_autofree char *model = g_strdup (model_path);
+  g_autofree char *dataset = g_strdup (dataset_spec && *dataset_spec ? dataset_spec : "fashion-mnist");
 
   g_return_if_fail (BS_IS_WINDOW (self));
-  g_return_if_fail (model != NULL);
+  g_return_if_fail (model_path != NULL);
 
-  if (!dataset || !*dataset)
-    dataset = "fashion-mnist";
+  self->remember_model = FALSE;
+  g_clear_pointer (&self->reopen, reopen_free);
   g_cancellable_cancel (self->session_cancellable);
   g_cancellable_cancel (self->eval_cancellable);
+  g_cancellable_cancel (self->inputs_cancellable);
   g_clear_object (&self->session_cancellable);
   self->session_cancellable = g_cancellable_new ();
   g_clear_object (&self->session);
   g_clear_pointer (&self->config, bs_config_free);
   g_clear_pointer (&self->evaluation, bs_evaluation_unref);
+  g_ptr_array_set_size (self->undo, 0);
+  g_ptr_array_set_size (self->redo, 0);
   bs_plot_series_clear (self->tuning);
   bs_layer_table_set_project (self->layer_table, NULL);
   bs_layer_table_set_config (self->layer_table, NULL);
+  gtk_stack_set_visible_child_name (self->inspector_body, "inspector");
+  /* the comparison forgets the previous model's layers (a tensor loaded
+   * from a file stays) */
+  bs_format_compare_set_tensor_menu (self->compare, NULL);
+  if (self->compare_tensor &&
+      g_strcmp0 (bs_format_compare_get_tensor (self->compare, NULL), self->compare_tensor) == 0)
+    bs_format_compare_set_tensor (self->compare, NULL, NULL, 0);
+  else
+    bs_format_compare_set_pending (self->compare, NULL);
+  g_clear_pointer (&self->compare_tensor, g_free);
 
   o.threads = g_settings_get_int (self->settings, "threads");
   self->session = bs_session_new (model, dataset, &o);
@@ -533,6 +706,57 @@ bs_window_open_model (BsWindow *self, const char *model, const char *dataset)
   _bs_window_update_actions (self);
 }
 
+/* Open the model again with the "threads" setting (an evaluator keeps the
+ * thread count it was made with), keeping the selected configuration, its
+ * undo history and the format comparison. */
+static gboolean
+apply_threads (gpointer data)
+{
+  BsWindow *self = data;
+  BsProject *p = self->session ? bs_session_get_project (self->session) : NULL;
+  g_autofree char *model = NULL, *dataset = NULL;
+  BsReopen *r;
+
+  self->threads_timeout = 0;
+  if (!p || bs_project_options (p)->threads == g_settings_get_int (self->settings, "threads"))
+    return G_SOURCE_REMOVE;
+  model = g_strdup (bs_session_get_model (self->session));
+  dataset = g_strdup (bs_session_get_dataset (self->session));
+  r = g_new0 (BsReopen, 1);
+  r->canonical = self->config ? bs_config_to_string (self->config) : NULL;
+  r->undo = g_ptr_array_copy (self->undo, copy_text, NULL);
+  r->redo = g_ptr_array_copy (self->redo, copy_text, NULL);
+  g_ptr_array_set_free_func (r->undo, free);
+  g_ptr_array_set_free_func (r->redo, free);
+  {
+    g_autofree char *keep = g_strdup (self->compare_tensor);
+
+    /* the comparison's tensor is the same model's: it stays */
+    g_clear_pointer (&self->compare_tensor, g_free);
+    bs_window_open_model (self, model, dataset);
+    self->compare_tensor = g_steal_pointer (&keep);
+  }
+  self->reopen = r;
+  return G_SOURCE_REMOVE;
+}
+
+/* Clicking through a spin button's values opens the model once, with the
+ * last. */
+static void
+on_threads_changed (BsWindow *self)
+{
+  g_clear_handle_id (&self->threads_timeout, g_source_remove);
+  self->threads_timeout = g_timeout_add (500, apply_threads, self);
+}
+
+/* After the settings are known. */
+void
+_bs_window_tuning_threads (BsWindow *self)
+{
+  g_signal_connect_object (self->settings, "changed::threads", G_CALLBACK (on_threads_changed), self,
+                           G_CONNECT_SWAPPED);
+}
+
 /* Lifetime ------------------------------------------------------------------ */
 
 void
@@ -543,6 +767,8 @@ _bs_window_tuning_init (BsWindow *self)
   /* TRANSLATORS: the series of the configuration being tuned */
   self->tuning = bs_plot_series_new (_("Selected configuration"));
   bs_plot_series_set_key (self->tuning, -1);
+  /* the same marker whichever is plotted first, the sweeps or this */
+  bs_plot_series_set_marker (self->tuning, BS_MARKER_DIAMOND);
   self->session_cancellable = g_cancellable_new ();
   g_signal_connect (self->layer_table, "layer-edited", G_CALLBACK (on_layer_edited), self);
   _bs_window_target_init (self);
@@ -551,11 +777,14 @@ _bs_window_tuning_init (BsWindow *self)
 void
 _bs_window_tuning_dispose (BsWindow *self)
 {
+  g_clear_handle_id (&self->threads_timeout, g_source_remove);
   g_cancellable_cancel (self->session_cancellable);
   g_cancellable_cancel (self->eval_cancellable);
   g_cancellable_cancel (self->target_cancellable);
+  g_cancellable_cancel (self->inputs_cancellable);
   g_clear_object (&self->session_cancellable);
   g_clear_object (&self->eval_cancellable);
+  g_clear_object (&self->inputs_cancellable);
   g_clear_object (&self->target_cancellable);
   g_clear_object (&self->session);
   g_clear_pointer (&self->config, bs_config_free);
@@ -565,4 +794,6 @@ _bs_window_tuning_dispose (BsWindow *self)
   g_clear_object (&self->tuning);
   _bs_window_target_dispose (self);
   g_clear_pointer (&self->start_config, g_free);
+  g_clear_pointer (&self->compare_tensor, g_free);
+  g_clear_pointer (&self->reopen, reopen_free);
 }

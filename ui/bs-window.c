@@ -88,7 +88,10 @@ void
 _bs_window_update_pareto_page (BsWindow *self)
 {
   guint n = bs_pareto_chart_get_n_series (bs_pareto_plot_get_chart (self->plot));
-  const char *page = n > 0 ? "plot" : "none";
+  gboolean model_error = g_strcmp0 (gtk_stack_get_visible_child_name (self->inspector_body),
+                                    "model-error") == 0;
+  /* the plot page also carries the inspector, where a model's error shows */
+  const char *page = n > 0 || model_error ? "plot" : "none";
 
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->pareto_stack), "error") == 0 &&
       !self->info)
@@ -318,7 +321,8 @@ on_project_opened (GObject *source, GAsyncResult *result, gpointer data)
       adw_status_page_set_description (self->error_page, error->message);
       gtk_stack_set_visible_child_name (self->pareto_stack, "error");
       adw_view_stack_set_visible_child_name (self->view_stack, "pareto");
-      gtk_stack_set_visible_child_name (self->sidebar_stack, "empty");
+      gtk_stack_set_visible_child_name (self->sidebar_stack, "no-project");
+      self->project_failed = TRUE;
       _bs_window_update_actions (self);
       return;
     }
@@ -386,6 +390,7 @@ bs_window_open_path (BsWindow *self, const char *path)
   clear_project (self);
   g_free (self->path);
   self->path = g_strdup (path);
+  self->project_failed = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PATH]);
 
   base = g_path_get_basename (path);
@@ -561,6 +566,8 @@ cancel_all (BsWindow *self)
   g_cancellable_cancel (self->session_cancellable);
   g_cancellable_cancel (self->eval_cancellable);
   g_cancellable_cancel (self->target_cancellable);
+  g_cancellable_cancel (self->inputs_cancellable);
+  g_clear_handle_id (&self->threads_timeout, g_source_remove);
 }
 
 static void
@@ -656,6 +663,9 @@ bs_window_class_init (BsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BsWindow, details_revealer);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, result_panel);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, inspector_body);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, model_error_page);
+  gtk_widget_class_bind_template_child (widget_class, BsWindow, model_error_button);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, compare);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, recent_menu);
   gtk_widget_class_bind_template_child (widget_class, BsWindow, config_title);
@@ -700,5 +710,6 @@ bs_window_new (BsApplication *app)
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
   _bs_window_actions_init (self);
   _bs_window_tuning_settings (self);
+  _bs_window_tuning_threads (self);
   return self;
 }

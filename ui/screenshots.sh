@@ -64,7 +64,10 @@ shoot() {
       case "$BS_SCENARIO" in
         layers)  xdotool key ctrl+1; sleep 1 ;;
         energy)  xdotool key ctrl+2; sleep 1.5 ;;
-        formats) xdotool key alt+2; sleep 6 ;;
+        # the formats on real activations: fc1 inputs (the sixth entry of
+        # the tensor menu, after the weights of the four layers and the conv1 and conv2 inputs)
+        formats) xdotool key alt+2; sleep 2; xdotool key ctrl+t; sleep 1
+                 xdotool key Down Down Down Down Down Down Return; sleep 10 ;;
         sweep)   xdotool key ctrl+n; sleep 2 ;;
       esac
       if [ "$BS_SCENARIO" = sweep ]; then
