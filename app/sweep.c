@@ -287,6 +287,7 @@ typedef struct {
   double best_top1;
   BsSweepProgressFunc progress;
   gpointer progress_data;
+  int cache_keep;             /* the strategy's hint for the next evaluation */
 } Run;
 
 static gboolean
@@ -364,6 +365,16 @@ is_infeasible (const GError *e)
          && !strstr (e->message, "out of memory");
 }
 
+/* The strategy's prefix-reuse hint: how deep the next evaluation's
+ * activations are worth keeping in the evaluator's cache. */
+static void
+run_cache_hint (int keep, void *user)
+{
+  Run *r = user;
+
+  r->cache_keep = keep;
+}
+
 /* The evaluator the strategy calls: the store first, the project second. */
 static int
 run_evaluate (const bs_config *cfg, int first_changed_layer, bs_metrics *out, void *user)
@@ -436,6 +447,8 @@ run_evaluate (const bs_config *cfg, int first_changed_layer, bs_metrics *out, vo
       return -1;
     }
   t0 = g_get_monotonic_time ();
+  bs_evaluator_set_cache_keep (bs_project_evaluator (r->project),
+                               r->cache_keep > 0 ? r->cache_keep : BS_EVAL_CACHE_NONE);
   if (!bs_project_evaluate (r->project, cfg, r->target, &m, &ev, &energy, &local))
     {
       r->eval_us += g_get_monotonic_time () - t0;
@@ -634,6 +647,7 @@ bs_sweep_run (BsProject *project, const bs_target *target, BsStore *store,
   r.progress = progress;
   r.progress_data = progress_data;
   r.start_us = g_get_monotonic_time ();
+  r.cache_keep = bs_project_n_layers (project) - 1;
   if (!load_known (&r, error))
     goto out;
 
@@ -653,6 +667,7 @@ bs_sweep_run (BsProject *project, const bs_target *target, BsStore *store,
   ctx.cancel = &r.cancel;
   ctx.evaluate = run_evaluate;
   ctx.evaluate_data = &r;
+  ctx.cache_hint = run_cache_hint;
   ctx.progress = run_progress;
   ctx.progress_data = &r;
 
@@ -661,6 +676,8 @@ bs_sweep_run (BsProject *project, const bs_target *target, BsStore *store,
   rc = bs_search_run (spec->strategy, &ctx, &res, err, sizeof err);
   if (handler)
     g_cancellable_disconnect (cancellable, handler);
+  /* other users of the project cache every boundary again */
+  bs_evaluator_set_cache_keep (bs_project_evaluator (project), BS_EVAL_CACHE_ALL);
 
   sum.search_status = res.status;
   sum.calls = res.n_points;

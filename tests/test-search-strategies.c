@@ -740,6 +740,88 @@ test_progress_and_dispatch (void)
   g_assert_cmpstr (bs_search_status_name (BS_SEARCH_CANCELLED), ==, "cancelled");
 }
 
+/* Cache hints: one before every evaluator call, with the depth each
+ * strategy documents (bs-search.h): grid 0; sensitivity the layer probed;
+ * greedy 0 for its starting points and the layer after the one searched
+ * (at most the last); random and NSGA-II the last layer. */
+typedef struct {
+  synth *s;
+  GArray *keep;          /* int per evaluator call */
+  int pending;           /* the hint given since the last call, or -1 */
+} hint_log;
+
+static void
+on_hint (int keep, void *user)
+{
+  hint_log *h = user;
+  g_assert_cmpint (h->pending, ==, -1);   /* one hint per call */
+  h->pending = keep;
+}
+
+static int
+hinted_evaluate (const bs_config *cfg, int first_changed, bs_metrics *out, void *user)
+{
+  hint_log *h = user;
+  g_assert_cmpint (h->pending, >=, 0);    /* given before the call */
+  g_array_append_val (h->keep, h->pending);
+  h->pending = -1;
+  return synth_evaluate (cfg, first_changed, out, h->s);
+}
+
+static void
+test_cache_hints (void)
+{
+  static const char *const formats[] = { "fixed8", "fixed6", "fixed4", "fixed3" };
+  enum { L = 4 };
+
+  for (int st = 0; st < BS_N_STRATEGIES; st++)
+    {
+      synth s;
+      bs_search_ctx ctx;
+      bs_search_result res;
+      hint_log h = { &s, g_array_new (FALSE, FALSE, sizeof (int)), -1 };
+      char err[256];
+
+      synth_init (&s, L);
+      for (int l = 0; l < L; l++)
+        s.ca[l] = s.cw[l] = 2.0 * (l + 1);
+      ctx_for (&ctx, &s, formats, G_N_ELEMENTS (formats));
+      ctx.evaluate = hinted_evaluate;
+      ctx.evaluate_data = &h;
+      ctx.cache_hint = on_hint;
+      ctx.budget = st == BS_STRATEGY_RANDOM || st == BS_STRATEGY_NSGA2 ? 30 : 0;
+      ctx.population = 8;
+      ctx.max_drop = 0.5;
+      g_assert_cmpint (bs_search_run ((bs_strategy) st, &ctx, &res, err, sizeof err), ==, 0);
+      g_assert_cmpuint (res.n_points, >=, 4);
+      g_assert_cmpuint (h.keep->len, ==, res.n_points);
+      for (size_t i = 0; i < res.n_points; i++)
+        {
+          const bs_search_point *p = &res.points[i];
+          int want;
+          switch (st)
+            {
+            case BS_STRATEGY_GRID:
+              want = 0;
+              break;
+            case BS_STRATEGY_SENSITIVITY:
+              want = p->layer;
+              break;
+            case BS_STRATEGY_GREEDY:
+              want = p->layer < 0 ? 0 : p->layer + 1 < L ? p->layer + 1 : L - 1;
+              break;
+            default:
+              want = L - 1;
+              break;
+            }
+          g_assert_cmpint (g_array_index (h.keep, int, i), ==, want);
+        }
+      bs_search_result_clear (&res);
+      g_array_unref (h.keep);
+      synth_clear (&s);
+    }
+}
+
 /* Resume ---------------------------------------------------------------- */
 
 typedef struct {
@@ -906,6 +988,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/search/run/evaluator-error", test_evaluator_error);
   g_test_add_func ("/engine/search/run/invalid-ctx", test_invalid_ctx);
   g_test_add_func ("/engine/search/run/progress-and-dispatch", test_progress_and_dispatch);
+  g_test_add_func ("/engine/search/run/cache-hints", test_cache_hints);
   g_test_add_func ("/engine/search/resume/grid", test_resume_grid);
   g_test_add_func ("/engine/search/resume/random", test_resume_random);
   g_test_add_func ("/engine/search/resume/greedy", test_resume_greedy);

@@ -2,7 +2,8 @@
  * configuration stored once, resume after SIGKILL identical to an
  * uninterrupted run, two processes on one database, stored front membership
  * against a brute-force dominance check, infeasible configurations
- * remembered, cancellation, and XML export → evaluation reproducing top-1.
+ * remembered, cancellation, XML export → evaluation reproducing top-1, and
+ * the same stored results with and without the evaluator's prefix cache.
  *
  * Child processes (killed or run side by side) are this executable started
  * again with --sweep-child, so they never inherit the parent's threads. */
@@ -208,8 +209,9 @@ dataset_spec (const char *dir)
                           "%s/train-labels.npy", dir, dir, dir, dir);
 }
 
+/* cache_bytes: the evaluator's prefix-cache budget (0 default, 1 none) */
 static BsProject *
-open_project (const char *dir, gint64 limit)
+open_project_cache (const char *dir, gint64 limit, gsize cache_bytes)
 {
   g_autofree char *model = g_build_filename (dir, "model.onnx", NULL);
   g_autofree char *ds = dataset_spec (dir);
@@ -219,10 +221,17 @@ open_project (const char *dir, gint64 limit)
 
   o.threads = 1;
   o.limit = limit;
+  o.cache_bytes = cache_bytes;
   p = bs_project_open (model, ds, &o, &error);
   g_assert_no_error (error);
   g_assert_nonnull (p);
   return p;
+}
+
+static BsProject *
+open_project (const char *dir, gint64 limit)
+{
+  return open_project_cache (dir, limit, 0);
 }
 
 static bs_target *
@@ -1050,6 +1059,245 @@ test_migrate_v1 (Fixture *fx, gconstpointer data)
   bs_sweep_spec_clear (&spec);
 }
 
+/* Every strategy through the sweep runner, once with the evaluator's prefix
+ * cache (and the strategies' hints) and once without a cache, into two
+ * databases: the same configurations in the same order with the same stored
+ * metrics, bit for bit. */
+static void
+test_cache_identical (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *db_nocache = g_build_filename (fx->dir, "nocache.bitscape", NULL);
+  const char *dbs[2] = { fx->db, db_nocache };
+  bs_target *t = load_target ();
+
+  for (int s = 0; s < BS_N_STRATEGIES; s++)
+    {
+      GPtrArray *rows[2] = { NULL, NULL };
+
+      for (int c = 0; c < 2; c++)
+        {
+          g_autoptr (BsProject) p = open_project_cache (fx->dir, 0, c == 0 ? 0 : 1);
+          g_autoptr (GError) error = NULL;
+          g_autoptr (BsStore) store = bs_store_open (dbs[c], &error);
+          BsSweepSpec spec;
+          BsSweepSummary sum;
+
+          g_assert_no_error (error);
+          bs_sweep_spec_init (&spec, (bs_strategy) s);
+          g_assert_true (bs_sweep_spec_set_formats (&spec, s == BS_STRATEGY_GREEDY
+                                                    ? "fixed8,fixed6,fixed4,fixed3,fixed2"
+                                                    : "fp32,fixed8,fixed4,int4,fp8_e4m3",
+                                                    &error));
+          spec.tensors = s == BS_STRATEGY_GREEDY ? BS_TENSORS_TIED : BS_TENSORS_SEPARATE;
+          spec.target_drop = 2;
+          spec.budget = s == BS_STRATEGY_RANDOM || s == BS_STRATEGY_NSGA2 ? 30 : 0;
+          spec.population = 8;
+          g_assert_true (bs_sweep_run (p, t, store, &spec, NULL, NULL, NULL, &sum, &error));
+          g_assert_no_error (error);
+          g_assert_false (sum.resumed);
+          g_assert_cmpuint (sum.evaluated, >, 4);
+          rows[c] = bs_store_list_results (store, sum.sweep_id, FALSE, &error);
+          g_assert_no_error (error);
+          bs_sweep_summary_clear (&sum);
+          bs_sweep_spec_clear (&spec);
+        }
+      g_assert_cmpuint (rows[0]->len, ==, rows[1]->len);
+      for (guint i = 0; i < rows[0]->len; i++)
+        {
+          const BsStoreResult *a = rows[0]->pdata[i], *b = rows[1]->pdata[i];
+          const double va[] = { a->m.top1, a->m.top5, a->m.energy_pj, a->m.compute_pj,
+                                a->m.memory_pj, a->m.weight_sparsity, a->m.input_sparsity,
+                                a->m.mean_weight_bits, a->m.mean_input_bits };
+          const double vb[] = { b->m.top1, b->m.top5, b->m.energy_pj, b->m.compute_pj,
+                                b->m.memory_pj, b->m.weight_sparsity, b->m.input_sparsity,
+                                b->m.mean_weight_bits, b->m.mean_input_bits };
+          g_assert_cmpstr (a->canonical, ==, b->canonical);
+          g_assert_cmpint (a->infeasible, ==, b->infeasible);
+          g_assert_cmpint (a->on_front, ==, b->on_front);
+          for (guint k = 0; k < G_N_ELEMENTS (va); k++)
+            if (memcmp (&va[k], &vb[k], sizeof va[k]) != 0)
+              g_error ("%s, result %u (%s), metric %u: %.17g with the cache, %.17g without",
+                       bs_strategy_name ((bs_strategy) s), i, a->canonical, k, va[k], vb[k]);
+        }
+      g_ptr_array_unref (rows[0]);
+      g_ptr_array_unref (rows[1]);
+    }
+  bs_target_free (t);
+}
+
+/* The greedy search on the bundled CNN (a subset of the test images) settles
+ * on what the strategy's definition implies.  The configurations the
+ * definition implies are written out here: for each layer in order, its
+ * inputs and then its weights (layers before it as settled, later ones
+ * fp32), every rung of the ladder down to the chosen one reaches the target
+ * (fp32 top-1 minus the allowed drop) and the next rung does not — or, for a
+ * tensor left at fp32, the first rung already fails.  Each of them must be
+ * among the sweep's stored results (the search tried exactly these); the fp32
+ * baseline and the settled configuration are evaluated again here and must
+ * agree with what was stored. */
+#define CNN_LADDER_N 6
+static const char *const cnn_ladder[CNN_LADDER_N] = {
+  "fixed8", "fixed7", "fixed6", "fixed5", "fixed4", "fixed3",
+};
+
+/* The canonical text of the configuration with layers < l as in final,
+ * layer l (w, a) and the later layers fp32. */
+static char *
+cnn_config (const bs_config *final, int l, const char *w, const char *a)
+{
+  int n = bs_config_n_layers (final);
+  g_autoptr (GString) text = g_string_new ("v1");
+  bs_config *cfg;
+  char err[256], *canon, *out;
+
+  for (int i = 0; i < n; i++)
+    {
+      const char *wi = i < l ? bs_config_layer (final, i)->weight : i == l ? w : "fp32";
+      const char *ai = i < l ? bs_config_layer (final, i)->input : i == l ? a : "fp32";
+      if (strcmp (wi, "fp32") == 0 && strcmp (ai, "fp32") == 0)
+        g_string_append_printf (text, ";L%d:w=fp32,a=fp32,acc=fp32,s=none", i);
+      else
+        g_string_append_printf (text, ";L%d:w=%s,a=%s,acc=fp32,s=auto", i, wi, ai);
+    }
+  cfg = bs_config_parse (text->str, err, sizeof err);
+  if (!cfg)
+    g_error ("%s: %s", text->str, err);
+  canon = bs_config_to_string (cfg);
+  g_assert_cmpstr (canon, ==, text->str);
+  out = g_strdup (canon);
+  free (canon);
+  bs_config_free (cfg);
+  return out;
+}
+
+/* top-1 of a configuration: stored by the sweep (it must be there), NAN if
+ * stored as infeasible */
+static double
+cnn_stored_top1 (GHashTable *stored, const char *canon)
+{
+  const BsStoreResult *r = g_hash_table_lookup (stored, canon);
+
+  if (!r)
+    g_error ("the greedy search never evaluated %s", canon);
+  return r->infeasible ? NAN : r->m.top1;
+}
+
+/* top-1 of a configuration, evaluated here */
+static double
+cnn_eval_top1 (BsProject *p, const char *canon)
+{
+  g_autoptr (GError) error = NULL;
+  bs_config *cfg = bs_config_parse (canon, NULL, 0);
+  bs_metrics m;
+  bs_eval_result ev;
+
+  g_assert_nonnull (cfg);
+  g_assert_true (bs_project_evaluate (p, cfg, NULL, &m, &ev, NULL, &error));
+  g_assert_no_error (error);
+  bs_eval_result_clear (&ev);
+  bs_config_free (cfg);
+  return m.top1;
+}
+
+static int
+rung_of (const char *name)
+{
+  for (int r = 0; r < CNN_LADDER_N; r++)
+    if (strcmp (cnn_ladder[r], name) == 0)
+      return r;
+  g_assert_cmpstr (name, ==, "fp32");
+  return -1;
+}
+
+static void
+test_greedy_cnn_definition (Fixture *fx, gconstpointer data)
+{
+  const char *root = g_getenv ("BS_SOURCE_ROOT");
+  g_autofree char *model = g_build_filename (root ? root : ".", "data", "models",
+                                             "fmnist-cnn.onnx", NULL);
+  g_autofree char *base_text = NULL;
+  BsProjectOptions o = BS_PROJECT_OPTIONS_INIT;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (BsProject) p = NULL;
+  g_autoptr (BsStore) store = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GHashTable) stored = NULL;
+  bs_target *t;
+  bs_config *final;
+  BsSweepSpec spec;
+  BsSweepSummary sum;
+  char err[256];
+  double base, target;
+  int n, lowered = 0;
+
+  if (!g_file_test (model, G_FILE_TEST_EXISTS)
+      || !g_file_test (BS_FASHION_MNIST_DIR, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("needs data/models/fmnist-cnn.onnx and " BS_FASHION_MNIST_DIR);
+      return;
+    }
+  o.threads = 2;
+  o.limit = 100;
+  p = bs_project_open (model, "fashion-mnist", &o, &error);
+  g_assert_no_error (error);
+  store = bs_store_open (fx->db, &error);
+  g_assert_no_error (error);
+  t = load_target ();
+
+  bs_sweep_spec_init (&spec, BS_STRATEGY_GREEDY);
+  g_assert_true (bs_sweep_spec_set_formats (&spec, "fixed8,fixed7,fixed6,fixed5,fixed4,fixed3",
+                                            &error));
+  spec.target_drop = 1;
+  g_assert_true (bs_sweep_run (p, t, store, &spec, NULL, NULL, NULL, &sum, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (sum.best);
+  final = bs_config_parse (sum.best, err, sizeof err);
+  g_assert_nonnull (final);
+  n = bs_config_n_layers (final);
+  g_assert_cmpint (n, ==, 4);
+  rows = bs_store_list_results (store, sum.sweep_id, FALSE, &error);
+  g_assert_no_error (error);
+  stored = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < rows->len; i++)
+    g_hash_table_insert (stored, ((BsStoreResult *) rows->pdata[i])->canonical, rows->pdata[i]);
+
+  base_text = cnn_config (final, 0, "fp32", "fp32");
+  base = cnn_eval_top1 (p, base_text);
+  g_assert_cmpfloat (cnn_stored_top1 (stored, base_text), ==, base);
+  g_assert_cmpfloat (cnn_eval_top1 (p, sum.best), ==, sum.best_top1);
+  target = base - 1;
+  g_assert_cmpfloat (sum.best_top1, >=, target);
+  for (int l = 0; l < n; l++)
+    for (int phase = 0; phase < 2; phase++)
+      {
+        const bs_layer_config *lc = bs_config_layer (final, l);
+        const char *chosen = phase == 0 ? lc->input : lc->weight;
+        int r = rung_of (chosen);
+        /* every rung down to the chosen one passes, the next one fails */
+        for (int k = 0; k <= r + 1 && k < CNN_LADDER_N; k++)
+          {
+            g_autofree char *text = phase == 0 ? cnn_config (final, l, "fp32", cnn_ladder[k])
+                                               : cnn_config (final, l, cnn_ladder[k], lc->input);
+            double top1 = cnn_stored_top1 (stored, text);
+            if (k <= r && !(top1 >= target))
+              g_error ("layer %d %s: %s gives %.2f %%, below the target %.2f %%", l,
+                       phase ? "weights" : "inputs", cnn_ladder[k], top1, target);
+            if (k == r + 1 && top1 >= target)
+              g_error ("layer %d %s: greedy stopped at %s, but %s gives %.2f %% >= %.2f %%", l,
+                       phase ? "weights" : "inputs", chosen, cnn_ladder[k], top1, target);
+          }
+        lowered += r >= 0;
+      }
+  /* not trivially: something was lowered */
+  g_assert_cmpint (lowered, >, 0);
+  g_test_message ("greedy on fmnist-cnn, 100 images: %s (top-1 %.2f %%, fp32 %.2f %%)", sum.best,
+                  sum.best_top1, base);
+  bs_config_free (final);
+  bs_target_free (t);
+  bs_sweep_summary_clear (&sum);
+  bs_sweep_spec_clear (&spec);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1071,5 +1319,7 @@ main (int argc, char **argv)
   ADD ("/app/sweep/async/progress-in-caller", test_async);
   ADD ("/app/sweep/xml/reproduces-top1", test_xml_reproduces);
   ADD ("/app/sweep/store/migrates-v1", test_migrate_v1);
+  ADD ("/app/sweep/cache/same-results", test_cache_identical);
+  ADD ("/app/sweep/greedy/cnn-definition", test_greedy_cnn_definition);
   return g_test_run ();
 }

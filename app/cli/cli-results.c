@@ -1,5 +1,6 @@
 /* bitscape-cli results, pareto, export — what a project database holds.
  *
+ * results --sweeps lists the sweeps instead of their results.
  * Rows carry result_id, sweep_id, the metrics, feasibility, front membership
  * and the configuration's canonical text.  CSV has a header line, numbers as
  * %.17g and an empty field for "not measured"; JSON is an array of objects
@@ -208,6 +209,121 @@ out_kind (gboolean json, gboolean csv, OutKind *kind)
   return TRUE;
 }
 
+/* results --sweeps ---------------------------------------------------------- */
+
+#define N_SWEEP_COLUMNS 13
+static const char *const sweep_columns[N_SWEEP_COLUMNS] = {
+  "sweep_id", "strategy", "status", "model", "dataset", "target", "results", "feasible",
+  "infeasible", "on_front", "created", "updated", "spec",
+};
+
+/* The sweeps of a database (one, or all with sweep_id 0) with how many
+ * results each holds, how many of them are feasible and on its front. */
+static gboolean
+print_sweeps (BsStore *store, gint64 sweep_id, OutKind kind)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) sweeps = bs_store_list_sweeps (store, &error);
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GHashTable) counts = NULL;   /* sweep id → gint64[3]: feasible, infeasible, front */
+  g_autoptr (GString) out = g_string_new (NULL);
+  gboolean first_row = TRUE, first_key;
+
+  if (!sweeps || !(rows = bs_store_list_results (store, sweep_id, FALSE, &error)))
+    {
+      bs_cli_usage_error ("%s", error->message);
+      return FALSE;
+    }
+  counts = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const BsStoreResult *r = rows->pdata[i];
+      gint64 *c = g_hash_table_lookup (counts, &r->sweep_id);
+      if (!c)
+        {
+          c = g_new0 (gint64, 4);
+          c[3] = r->sweep_id;   /* the key lives in the value */
+          g_hash_table_insert (counts, &c[3], c);
+        }
+      c[r->infeasible ? 1 : 0]++;
+      c[2] += r->on_front && !r->infeasible;
+    }
+
+  if (kind == OUT_CSV)
+    {
+      for (int k = 0; k < N_SWEEP_COLUMNS; k++)
+        g_string_append_printf (out, "%s%s", k ? "," : "", sweep_columns[k]);
+      g_string_append_c (out, '\n');
+    }
+  else if (kind == OUT_JSON)
+    g_string_append_c (out, '[');
+  else
+    g_string_append_printf (out, "%5s %-11s %-9s %7s %7s %10s %5s  %-19s  %s\n", "sweep",
+                            "strategy", "status", "results", "feasible", "infeasible", "front",
+                            "updated", "model / dataset / target");
+
+  for (guint i = 0; i < sweeps->len; i++)
+    {
+      const BsStoreSweep *s = sweeps->pdata[i];
+      const gint64 *c = g_hash_table_lookup (counts, &s->id);
+      gint64 feasible = c ? c[0] : 0, infeasible = c ? c[1] : 0, front = c ? c[2] : 0;
+      const char *text[N_SWEEP_COLUMNS] = {
+        NULL, s->strategy, s->status, s->model, s->dataset, s->target, NULL, NULL, NULL, NULL,
+        s->created, s->updated, s->spec,
+      };
+      gint64 num[N_SWEEP_COLUMNS] = { s->id, 0, 0, 0, 0, 0, s->n_results, feasible, infeasible,
+                                      front };
+
+      if (sweep_id != 0 && s->id != sweep_id)
+        continue;
+      if (kind == OUT_TEXT)
+        {
+          g_string_append_printf (out, "%5" G_GINT64_FORMAT " %-11s %-9s %7" G_GINT64_FORMAT
+                                  " %7" G_GINT64_FORMAT " %10" G_GINT64_FORMAT " %5"
+                                  G_GINT64_FORMAT "  %-19s  %s / %s / %s\n", s->id,
+                                  s->strategy, s->status, s->n_results, feasible, infeasible,
+                                  front, s->updated ? s->updated : "", s->model, s->dataset,
+                                  s->target);
+          continue;
+        }
+      if (kind == OUT_JSON)
+        g_string_append (out, first_row ? "\n{" : ",\n{");
+      first_key = TRUE;
+      for (int k = 0; k < N_SWEEP_COLUMNS; k++)
+        {
+          gboolean is_text = k != 0 && (k < 6 || k > 9);
+          if (kind == OUT_CSV)
+            {
+              if (k)
+                g_string_append_c (out, ',');
+              if (is_text)
+                csv_field (out, text[k]);
+              else
+                g_string_append_printf (out, "%" G_GINT64_FORMAT, num[k]);
+            }
+          else
+            {
+              bs_json_key (out, sweep_columns[k], &first_key);
+              if (!is_text)
+                g_string_append_printf (out, "%" G_GINT64_FORMAT, num[k]);
+              else if (text[k])
+                bs_json_string (out, text[k]);
+              else
+                g_string_append (out, "null");
+            }
+        }
+      if (kind == OUT_CSV)
+        g_string_append_c (out, '\n');
+      else
+        g_string_append_c (out, '}');
+      first_row = FALSE;
+    }
+  if (kind == OUT_JSON)
+    g_string_append (out, first_row ? "]\n" : "\n]\n");
+  fputs (out->str, stdout);
+  return TRUE;
+}
+
 /* results ------------------------------------------------------------------ */
 
 int
@@ -215,7 +331,7 @@ bs_cli_results (int argc, char **argv)
 {
   g_autofree char *db = NULL;
   gint64 sweep = 0;
-  gboolean json = FALSE, csv = FALSE;
+  gboolean json = FALSE, csv = FALSE, list_sweeps = FALSE;
   g_autoptr (BsStore) store = NULL;
   g_autoptr (GPtrArray) rows = NULL;
   g_autoptr (GError) error = NULL;
@@ -224,6 +340,9 @@ bs_cli_results (int argc, char **argv)
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "Project database", "F" },
     { "sweep", 0, 0, G_OPTION_ARG_INT64, &sweep, "Only this sweep (default: all)", "ID" },
+    { "sweeps", 0, 0, G_OPTION_ARG_NONE, &list_sweeps,
+      "List the sweeps instead: id, strategy, status, model, dataset, target, result counts, "
+      "times, spec", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "An array of JSON objects", NULL },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, "CSV with a header line", NULL },
     { NULL },
@@ -238,6 +357,12 @@ bs_cli_results (int argc, char **argv)
   store = open_existing ("results", db);
   if (!store || !check_sweep (store, sweep))
     return BS_CLI_USAGE;
+  if (list_sweeps)
+    {
+      if (!print_sweeps (store, sweep, kind))
+        return BS_CLI_USAGE;
+      return fflush (stdout) == 0 ? BS_CLI_OK : BS_CLI_FAILED;
+    }
   rows = bs_store_list_results (store, sweep, FALSE, &error);
   if (!rows)
     return bs_cli_usage_error ("%s", error->message);

@@ -67,6 +67,8 @@ typedef struct {
   const bs_config *prev;        /* what the evaluator saw last (a point's) */
   bs_layer_config tmpl;         /* ctx->layer_template, normalised */
   size_t total;                 /* planned calls, for progress */
+  int keep;                     /* the cache hint of the next calls (bs_cache_hint_fn);
+                                 * n_layers − 1 unless the strategy knows better */
   int n_genes;
   bool stopped;
   char *err;

@@ -69,6 +69,11 @@
  *     configurations share their longest prefixes; NSGA-II does the same
  *     with each generation's offspring;
  *   - grid changes every layer at every step: nothing to reuse.
+ * Keeping activations costs a copy of them, so before each call a strategy
+ * also says how deep later calls can reuse this call's activations
+ * (ctx->cache_hint): grid nothing, sensitivity up to the layer it probes,
+ * greedy up to the layer after the one it searches, random and NSGA-II
+ * everything.
  */
 #pragma once
 
@@ -114,6 +119,15 @@ typedef struct {
  * and cfg is not recorded.  May take long; may poll ctx->cancel. */
 typedef int (*bs_evaluate_fn) (const bs_config *cfg, int first_changed_layer,
                                bs_metrics *out, void *user);
+
+/* The prefix-reuse hint, called just before each evaluator call with the
+ * evaluator's user data: keep is the deepest layer k such that a later call
+ * of this run may restart at layer k from this call's activations before it
+ * (the configurations agreeing in layers < k); 0 when no later call can
+ * reuse anything of this one, n_layers − 1 when any may.  An evaluator that
+ * caches activations need only keep those before layers 1..keep.  A hint
+ * for speed and memory; it never changes what is evaluated. */
+typedef void (*bs_cache_hint_fn) (int keep, void *user);
 
 typedef struct {
   size_t done;                /* evaluator calls so far in this run */
@@ -173,6 +187,7 @@ typedef struct {
 
   bs_evaluate_fn evaluate;
   void *evaluate_data;
+  bs_cache_hint_fn cache_hint;   /* may be NULL; gets evaluate_data */
   bs_progress_fn progress;       /* may be NULL */
   void *progress_data;
 } bs_search_ctx;

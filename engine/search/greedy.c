@@ -15,7 +15,8 @@
  * (BS_GREEDY_REST_TOP; the starting configuration is evaluated first).
  * Prefix reuse: every configuration differs from the previous call's first at
  * the layer being searched (the first call of a layer's input phase also
- * reverts the previous layer's failed weight rung, so it differs there). */
+ * reverts the previous layer's failed weight rung, so it differs there), so
+ * only the activations before layers up to l + 1 are worth caching. */
 #include "bs-search-private.h"
 
 #include <math.h>
@@ -93,7 +94,8 @@ bs_search_greedy (const bs_search_ctx *ctx, bs_search_result *res, char *err, si
       goto out;
     }
 
-  /* the fp32 baseline and the target */
+  /* the fp32 baseline and the target; the calls after it change layer 0 */
+  run.keep = 0;
   if (ctx->baseline)
     base = *ctx->baseline;
   else
@@ -134,6 +136,9 @@ bs_search_greedy (const bs_search_ctx *ctx, bs_search_result *res, char *err, si
 
         memcpy (w, cur->weight, sizeof w);
         memcpy (a, cur->input, sizeof a);
+        /* later calls change layer l (this phase and the next) or, moving
+         * on, restart at l and search layer l + 1 */
+        run.keep = l + 1;
         copy_layers (cand, state);
         for (int r = 0; r < rungs; r++)
           {

@@ -19,6 +19,7 @@ bs_search_grid (const bs_search_ctx *ctx, bs_search_result *res, char *err, size
       return _bs_run_end (&run);
     }
   run.total = ctx->tensors == BS_TENSORS_SEPARATE ? nf * nf : nf;
+  run.keep = 0;   /* every call changes layer 0 */
 
   for (size_t w = 0; w < nf && !run.stopped; w++)
     for (size_t a = 0; a < nf && !run.stopped; a++)

@@ -120,6 +120,7 @@ _bs_run_begin (_bs_run *run, const bs_search_ctx *ctx, bs_search_result *res, ch
   if (check_ctx (run) < 0)
     return -1;
   run->n_genes = ctx->tensors == BS_TENSORS_SEPARATE ? 2 * ctx->n_layers : ctx->n_layers;
+  run->keep = ctx->n_layers - 1;
   return 0;
 }
 
@@ -184,6 +185,10 @@ _bs_run_eval (_bs_run *run, const bs_config *cfg, int layer, int format, bs_sear
 
   first = run->prev ? bs_config_first_difference (run->prev, cfg) : 0;
   memset (&m, 0, sizeof m);
+  if (ctx->cache_hint)
+    ctx->cache_hint (run->keep < 0 ? 0 : run->keep < ctx->n_layers ? run->keep
+                                                                   : ctx->n_layers - 1,
+                     ctx->evaluate_data);
   r = ctx->evaluate (cfg, first, &m, ctx->evaluate_data);
   if (r < 0)
     {

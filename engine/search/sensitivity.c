@@ -6,7 +6,8 @@
  * inputs alone).  Every configuration then differs from the one before first
  * at its own layer l, the least any order can achieve since it differs from
  * the baseline at l; walking forwards, the first configuration of layer l + 1
- * would also undo layer l and restart there. */
+ * would also undo layer l and restart there.  So the calls after one probing
+ * layer l restart at l or earlier: nothing after l is worth caching. */
 #include "bs-search-private.h"
 
 int
@@ -29,6 +30,8 @@ bs_search_sensitivity (const bs_search_ctx *ctx, bs_search_result *res, char *er
 
   for (int l = ctx->n_layers - 1; l >= 0 && !run.stopped; l--)
     {
+      /* later calls probe layer l or earlier ones, the layers before them fp32 */
+      run.keep = l;
       for (size_t f = 0; f < ctx->n_formats && !run.stopped; f++)
         {
           const char *name = ctx->formats[f];

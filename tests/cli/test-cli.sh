@@ -124,6 +124,21 @@ ok "results --json: an array of objects with result_id, top1, energy_pj" bash -c
   [ \"\$(head -c1 <<<\"\$out\")\" = '[' ] && [ \"\$(tail -1 <<<\"\$out\")\" = ']' ] &&
   [ \$(grep -c '^{\"result_id\":[0-9]*,\"sweep_id\":1,\"top1\":[0-9.e+-]*,\"top5\":[0-9.e+-]*,\"energy_pj\":[0-9.e+-]*,.*\"on_front\":\(true\|false\),.*\"config\":\"v1;L0:' <<<\"\$out\") -eq 6 ]"
 ok "results of every sweep" bash -c "[ \$('$CLI' results --db '$db' --csv | wc -l) -gt 40 ]"
+ok "results --sweeps --csv: one row per sweep, counts agree with the result rows" bash -c "
+  s=\$('$CLI' results --db '$db' --sweeps --csv) &&
+  head -1 <<<\"\$s\" | grep -q '^sweep_id,strategy,status,model,dataset,target,results,feasible,infeasible,on_front,' &&
+  [ \"\$(awk -F, 'NR > 1 {printf \"%s:%s:%s \", \$1, \$2, \$3}' <<<\"\$s\")\" = '1:grid:done 2:sensitivity:done 3:random:done 4:greedy:done 5:nsga2:done ' ] &&
+  for id in 1 2 3 4 5; do
+    r=\$('$CLI' results --db '$db' --sweep \$id --csv | awk -F, 'NR > 1 {n++; f += \$19; i += !\$19; p += \$20} END {print n \",\" f \",\" i \",\" p}')
+    got=\$(awk -F, -v id=\$id '\$1 == id {print \$7 \",\" \$8 \",\" \$9 \",\" \$10}' <<<\"\$s\")
+    [ \"\$r\" = \"\$got\" ] || { echo \"sweep \$id: results say \$r, --sweeps says \$got\" >&2; exit 1; }
+  done"
+ok "results --sweeps --json: an array of objects; --sweep picks one" bash -c "
+  j=\$('$CLI' results --db '$db' --sweeps --json) &&
+  [ \"\$(head -c1 <<<\"\$j\")\" = '[' ] && [ \"\$(tail -1 <<<\"\$j\")\" = ']' ] &&
+  [ \$(grep -c '^{\"sweep_id\":[1-5],\"strategy\":\"[a-z0-9]*\",\"status\":\"done\",.*\"results\":[0-9]*,' <<<\"\$j\") -eq 5 ] &&
+  one=\$('$CLI' results --db '$db' --sweeps --sweep 4 --json) &&
+  [ \$(grep -c '\"sweep_id\"' <<<\"\$one\") -eq 1 ] && grep -q '\"sweep_id\":4,\"strategy\":\"greedy\"' <<<\"\$one\""
 ok "pareto --json: front rows only, energy increasing" bash -c "
   out=\$('$CLI' pareto --db '$db' --sweep 1 --json) &&
   ! grep -q '\"on_front\":false' <<<\"\$out\" && grep -q '\"on_front\":true' <<<\"\$out\" &&
@@ -157,6 +172,7 @@ usage_error "results: a foreign file as the database" "" results --db "$tmp/fore
 usage_error "results: no such database" "" results --db "$tmp/absent.db"
 ok "results did not create the absent database" test ! -e "$tmp/absent.db"
 usage_error "results: no such sweep" "" results --db "$db" --sweep 99
+usage_error "results --sweeps: no such sweep" "" results --db "$db" --sweeps --sweep 99
 usage_error "results: --json and --csv together" "" results --db "$db" --json --csv
 usage_error "export: no such result" "" export --db "$db" --result 999 -o "$tmp/none.xml"
 usage_error "export: without -o" "" export --db "$db" --result 1

@@ -25,7 +25,11 @@
  *
  * Prefix cache: the evaluator keeps, within a memory budget, the activations
  * that cross each compute layer's boundary for the configuration it ran last;
- * a configuration that first differs at layer k restarts from layer k.
+ * a configuration that first differs at layer k restarts from layer k.  A
+ * run saves the boundaries after the layer it started from, a copy of those
+ * activations; a caller that knows how far its next runs can reuse them
+ * (a search strategy) limits that with bs_evaluator_set_cache_keep, so that
+ * runs nothing will reuse (a grid of uniform formats) copy nothing.
  *
  * Runs use opts.n_threads workers; results do not depend on the thread count
  * (chunks have fixed boundaries and statistics are reduced in chunk order).
@@ -60,7 +64,13 @@ typedef struct {
   int hist_bins;          /* histogram bins; 0 = 64 */
   bs_eval_path path;
   bs_norm norm;           /* input normalisation of the model */
+  int cache_keep;         /* boundaries a run saves: BS_EVAL_CACHE_ALL (0, the
+                           * default), BS_EVAL_CACHE_NONE, or k ≥ 1: those before
+                           * compute layers 1..k (bs_evaluator_set_cache_keep) */
 } bs_eval_opts;
+
+#define BS_EVAL_CACHE_ALL 0
+#define BS_EVAL_CACHE_NONE (-1)
 
 #define BS_EVAL_OPTS_INIT { 0 }
 
@@ -110,6 +120,14 @@ const bs_layer_info *bs_evaluator_layer (const bs_evaluator *ev, int i);
 int bs_evaluator_run (bs_evaluator *ev, const bs_config *cfg, bs_eval_result *res,
                       char *err, size_t errlen);
 void bs_eval_result_clear (bs_eval_result *res);
+
+/* Which prefix-cache boundaries the following runs save (opts.cache_keep):
+ * BS_EVAL_CACHE_ALL, BS_EVAL_CACHE_NONE, or k ≥ 1: the activations before
+ * compute layers 1..k (k ≥ n_layers − 1 is all of them).  A boundary already
+ * held for the run's prefix stays; one after the run's starting layer that
+ * is not saved is released.  Only speed and memory depend on it, never a
+ * result.  Call it between runs. */
+void bs_evaluator_set_cache_keep (bs_evaluator *ev, int keep);
 
 /* Cancel a run from another thread (it returns -1, "cancelled"). */
 void bs_evaluator_cancel (bs_evaluator *ev);

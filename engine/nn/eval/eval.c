@@ -249,17 +249,39 @@ bs_evaluator_free (bs_evaluator *ev)
   free (ev);
 }
 
-/* Boundaries j ≥ from get this run's activations, as far as the budget lets. */
+void
+bs_evaluator_set_cache_keep (bs_evaluator *ev, int keep)
+{
+  ev->o.cache_keep = keep < 0 ? BS_EVAL_CACHE_NONE : keep;
+}
+
+/* The deepest boundary runs save (opts.cache_keep resolved). */
+static int
+cache_keep_last (const bs_evaluator *ev)
+{
+  int k = ev->o.cache_keep;
+
+  if (k == BS_EVAL_CACHE_ALL || k >= ev->n_layers)
+    return ev->n_layers - 1;
+  return k < 0 ? 0 : k;
+}
+
+/* Boundaries j ≥ from get this run's activations, those up to the deepest
+ * one worth keeping and as far as the budget lets; the other boundaries
+ * j ≥ from would hold activations of an older configuration: released.
+ * Boundaries j < from stay as they are (valid for this run's prefix). */
 static void
 bounds_prepare (bs_evaluator *ev, int from)
 {
   size_t used = 0;
+  int last = cache_keep_last (ev);
 
   for (int j = 1; j < ev->n_layers; j++)
     {
       _bs_ev_boundary *b = &ev->bounds[j];
       size_t bytes = (size_t) (b->per_image * ev->n_images) * sizeof (float);
-      if (used + bytes > ev->o.cache_bytes)
+      bool wanted = j < from ? b->data != NULL : j <= last;
+      if (!wanted || used + bytes > ev->o.cache_bytes)
         {
           free (b->data);
           b->data = NULL;
@@ -314,6 +336,10 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
           int64_t m = L->in_per_image * count;
           float *q = NULL;
           bs_layer_override ov = { NULL, L->qw, NULL };
+
+          /* a layer of the exact path can take long: look again */
+          if (atomic_load (&ev->cancel))
+            return fail (err, errlen, "%s", "cancelled");
 
           /* save this boundary for later configurations */
           if (b && b->data && j > rc->start_layer)
