@@ -10,15 +10,7 @@ bad=$root/tests/data/bad-models
 cnn=$root/data/models/fmnist-cnn.onnx
 fm=/usr/share/datasets/fashion-mnist
 node=/usr/share/libonnx-testdata/data/node
-n=0 fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() {   # ok NAME COMMAND...: the command must succeed
-  n=$((n + 1))
-  if ( "${@:2}" ) >"$tmp/out" 2>"$tmp/err"; then echo "ok $n - $1"
-  else echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" | head -5; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/tap.sh"
 
 # fails NAME PATTERN ARGS...: exit status 2, nothing on stdout, exactly one
 # line on stderr, and that line matches PATTERN (it names the file and problem)

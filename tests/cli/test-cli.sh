@@ -2,15 +2,7 @@
 # The bitscape-cli command contract, exercised as scripts use it.  TAP output.
 set -u
 CLI=$1
-n=0 fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() {   # ok NAME COMMAND...: the command must succeed
-  n=$((n + 1))
-  if ( "${@:2}" ) >"$tmp/out" 2>"$tmp/err"; then echo "ok $n - $1"
-  else echo "not ok $n - $1"; sed 's/^/# /' "$tmp/err" | head -5; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/tap.sh"
 
 # usage_error NAME STDIN ARGS...: exit status 2 and exactly one line on stderr
 usage_error() {
