@@ -40,6 +40,10 @@ typedef struct {
 
 BsXmlConfig *bs_xml_config_new (void);
 void bs_xml_config_free (BsXmlConfig *c);
+/* A stored result as an XML entry: its configuration, where it comes from
+ * (model, dataset, target), its metrics (none when infeasible).  NULL with
+ * error when the store cannot give them. */
+BsXmlConfig *bs_xml_config_from_result (BsStore *store, const BsStoreResult *r, GError **error);
 BsXmlLayer *bs_xml_config_add_layer (BsXmlConfig *c, const char *name, const char *weight_format,
                                      const char *input_format, const char *acc,
                                      const char *scaling);

@@ -99,42 +99,6 @@ export_free (Export *e)
   g_free (e);
 }
 
-/* A stored result as an XML entry: its configuration, where it comes from,
- * its metrics. */
-static BsXmlConfig *
-stored_config (BsStore *store, const BsStoreResult *r, GError **error)
-{
-  g_autoptr (BsStoreOrigin) o = bs_store_get_origin (store, r->id, error);
-  g_autoptr (GPtrArray) layers = NULL;
-  BsXmlConfig *x;
-
-  if (!o || !(layers = bs_store_get_layers (store, r->config_id, error)))
-    return NULL;
-  x = bs_xml_config_new ();
-  x->result_id = r->id;
-  x->canonical = g_strdup (r->canonical);
-  x->model_name = g_strdup (o->model_name);
-  x->model_sha256 = g_strdup (o->model_sha256);
-  x->dataset_name = g_strdup (o->dataset_name);
-  x->dataset_sha256 = g_strdup (o->dataset_sha256);
-  x->dataset_images = r->m.images;
-  x->target_name = g_strdup (o->target_name);
-  x->target_sha256 = g_strdup (o->target_sha256);
-  for (guint i = 0; i < layers->len; i++)
-    {
-      char **l = layers->pdata[i];
-
-      bs_xml_config_add_layer (x, NULL, l[0], l[1], l[2], l[3]);
-    }
-  if (!r->infeasible)
-    {
-      x->has_metrics = TRUE;
-      x->metrics = r->m;
-      x->metrics.path = g_strdup (r->m.path);
-    }
-  return x;
-}
-
 static void
 csv_text (GString *out, const char *s)
 {
@@ -216,7 +180,7 @@ write_from_store (Export *e, GError **error)
               csv_row (csv, r);
               continue;
             }
-          if (!(x = stored_config (store, r, error)))
+          if (!(x = bs_xml_config_from_result (store, r, error)))
             return FALSE;
           g_ptr_array_add (docs, x);
         }

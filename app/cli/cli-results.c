@@ -456,35 +456,8 @@ static BsXmlConfig *
 export_one (BsStore *store, gint64 id, GError **error)
 {
   g_autoptr (BsStoreResult) r = bs_store_get_result (store, id, error);
-  g_autoptr (BsStoreOrigin) o = NULL;
-  g_autoptr (GPtrArray) layers = NULL;
-  g_autoptr (BsXmlConfig) x = NULL;
 
-  if (!r || !(o = bs_store_get_origin (store, id, error))
-      || !(layers = bs_store_get_layers (store, r->config_id, error)))
-    return NULL;
-  x = bs_xml_config_new ();
-  x->result_id = r->id;
-  x->canonical = g_strdup (r->canonical);
-  x->model_name = g_strdup (o->model_name);
-  x->model_sha256 = g_strdup (o->model_sha256);
-  x->dataset_name = g_strdup (o->dataset_name);
-  x->dataset_sha256 = g_strdup (o->dataset_sha256);
-  x->dataset_images = r->m.images;
-  x->target_name = g_strdup (o->target_name);
-  x->target_sha256 = g_strdup (o->target_sha256);
-  for (guint i = 0; i < layers->len; i++)
-    {
-      char **l = layers->pdata[i];
-      bs_xml_config_add_layer (x, NULL, l[0], l[1], l[2], l[3]);
-    }
-  if (!r->infeasible)
-    {
-      x->has_metrics = TRUE;
-      x->metrics = r->m;
-      x->metrics.path = g_strdup (r->m.path);
-    }
-  return g_steal_pointer (&x);
+  return r ? bs_xml_config_from_result (store, r, error) : NULL;
 }
 
 int
