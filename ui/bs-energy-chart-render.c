@@ -6,6 +6,8 @@
  * and hit-testing only read it. */
 #include "config.h"
 
+#include "bs-plot-style.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -37,40 +39,6 @@ _bs_energy_layout_clear (BsEnergyLayout *l)
   g_clear_object (&l->empty);
 }
 
-static PangoLayout *
-text (PangoContext *pango, const char *str, gboolean bold, double scale)
-{
-  PangoLayout *layout = pango_layout_new (pango);
-  g_autoptr (PangoFontDescription) font =
-    pango_font_description_copy (pango_context_get_font_description (pango));
-
-  if (bold)
-    pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
-  if (scale != 1)
-    pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * scale));
-  pango_layout_set_font_description (layout, font);
-  pango_layout_set_text (layout, str, -1);
-  return layout;
-}
-
-static double
-text_w (PangoLayout *layout)
-{
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  return w;
-}
-
-static double
-text_h (PangoLayout *layout)
-{
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  return h;
-}
-
 /* A step of 1, 2 or 5 × 10^k giving about n intervals up to max. */
 static double
 nice_step (double max, int n)
@@ -100,7 +68,7 @@ _bs_energy_layout (BsEnergyLayout *l, const BsEnergyData *data, const char *empt
   l->height = height;
   if (!data || data->bars->len == 0)
     {
-      l->empty = text (pango, empty_text ? empty_text : "", FALSE, 1);
+      l->empty = bs_plot_text (pango, empty_text ? empty_text : "", FALSE, 1);
       pango_layout_set_width (l->empty, (int) (MAX (width - 2 * PAD, 1) * PANGO_SCALE));
       pango_layout_set_alignment (l->empty, PANGO_ALIGN_CENTER);
       pango_layout_set_wrap (l->empty, PANGO_WRAP_WORD);
@@ -115,11 +83,11 @@ _bs_energy_layout (BsEnergyLayout *l, const BsEnergyData *data, const char *empt
   total = bs_units_format_energy (data->compute_pj + data->memory_pj);
   /* TRANSLATORS: title of the energy chart: target name, then total energy */
   title = g_strdup_printf (_("Energy per inference by layer on %s · total %s"), data->target, total);
-  l->title = text (pango, title, TRUE, 1);
-  l->legend[0] = text (pango, _("Compute"), FALSE, 1);
-  l->legend[1] = text (pango, _("Memory"), FALSE, 1);
-  l->legend_row = MAX (text_h (l->legend[0]), SWATCH);
-  legend_w = 2 * (SWATCH + 4) + text_w (l->legend[0]) + text_w (l->legend[1]) + 14;
+  l->title = bs_plot_text (pango, title, TRUE, 1);
+  l->legend[0] = bs_plot_text (pango, _("Compute"), FALSE, 1);
+  l->legend[1] = bs_plot_text (pango, _("Memory"), FALSE, 1);
+  l->legend_row = MAX (bs_plot_text_height (l->legend[0]), SWATCH);
+  legend_w = 2 * (SWATCH + 4) + bs_plot_text_width (l->legend[0]) + bs_plot_text_width (l->legend[1]) + 14;
 
   step = nice_step (max, 4);
   l->y_max = ceil (max / step - 1e-9) * step;
@@ -128,16 +96,16 @@ _bs_energy_layout (BsEnergyLayout *l, const BsEnergyData *data, const char *empt
       g_autofree char *s = bs_units_format_energy (v);
 
       l->yt[l->n_yt] = v;
-      l->yt_label[l->n_yt] = text (pango, s, FALSE, 0.9);
-      label_w = MAX (label_w, text_w (l->yt_label[l->n_yt]));
+      l->yt_label[l->n_yt] = bs_plot_text (pango, s, FALSE, 0.9);
+      label_w = MAX (label_w, bs_plot_text_width (l->yt_label[l->n_yt]));
       l->n_yt++;
     }
 
   /* the legend shares the title's row when both fit, else goes below it */
-  l->ay = PAD + text_h (l->title) + 10;
+  l->ay = PAD + bs_plot_text_height (l->title) + 10;
   l->legend_x = width - PAD - legend_w;
-  l->legend_y = PAD + (text_h (l->title) - l->legend_row) / 2;
-  if (text_w (l->title) + 24 + legend_w > width - 2 * PAD)
+  l->legend_y = PAD + (bs_plot_text_height (l->title) - l->legend_row) / 2;
+  if (bs_plot_text_width (l->title) + 24 + legend_w > width - 2 * PAD)
     {
       l->legend_x = PAD;
       l->legend_y = l->ay;
@@ -146,7 +114,7 @@ _bs_energy_layout (BsEnergyLayout *l, const BsEnergyData *data, const char *empt
   pango_layout_set_width (l->title, (int) (MAX (width - 2 * PAD, 1) * PANGO_SCALE));
   pango_layout_set_ellipsize (l->title, PANGO_ELLIPSIZE_END);
 
-  name_h = text_h (l->legend[0]);
+  name_h = bs_plot_text_height (l->legend[0]);
   l->ax = PAD + label_w + 8;
   l->aw = MAX (width - l->ax - PAD, 1);
   l->ah = MAX (height - l->ay - PAD - name_h - 6, 1);
@@ -161,8 +129,8 @@ _bs_energy_layout (BsEnergyLayout *l, const BsEnergyData *data, const char *empt
     {
       const BsEnergyBar *b = g_ptr_array_index (data->bars, i);
       g_autofree char *t = bs_units_format_energy (bar_total (b));
-      PangoLayout *name = text (pango, b->name, FALSE, 0.9);
-      PangoLayout *tot = text (pango, t, FALSE, 0.85);
+      PangoLayout *name = bs_plot_text (pango, b->name, FALSE, 0.9);
+      PangoLayout *tot = bs_plot_text (pango, t, FALSE, 0.85);
 
       pango_layout_set_width (name, (int) (MAX (l->slot - 4, 1) * PANGO_SCALE));
       pango_layout_set_ellipsize (name, PANGO_ELLIPSIZE_MIDDLE);
@@ -170,8 +138,8 @@ _bs_energy_layout (BsEnergyLayout *l, const BsEnergyData *data, const char *empt
       g_ptr_array_add (l->names, l->slot >= 24 ? name : NULL);
       if (l->slot < 24)
         g_object_unref (name);
-      g_ptr_array_add (l->totals, text_w (tot) <= l->slot - 2 ? tot : NULL);
-      if (text_w (tot) > l->slot - 2)
+      g_ptr_array_add (l->totals, bs_plot_text_width (tot) <= l->slot - 2 ? tot : NULL);
+      if (bs_plot_text_width (tot) > l->slot - 2)
         g_object_unref (tot);
     }
 }
@@ -220,7 +188,7 @@ _bs_energy_draw (const BsEnergyLayout *l, const BsEnergyData *data, const BsPlot
   if (l->empty)
     {
       set_color (cr, fg, 0.55);
-      show (cr, l->empty, PAD, (l->height - text_h (l->empty)) / 2);
+      show (cr, l->empty, PAD, (l->height - bs_plot_text_height (l->empty)) / 2);
       cairo_restore (cr);
       return;
     }
@@ -231,13 +199,13 @@ _bs_energy_draw (const BsEnergyLayout *l, const BsEnergyData *data, const BsPlot
   /* legend */
   for (guint k = 0; k < 2; k++)
     {
-      double x = l->legend_x + (k ? SWATCH + 4 + text_w (l->legend[0]) + 14 : 0);
+      double x = l->legend_x + (k ? SWATCH + 4 + bs_plot_text_width (l->legend[0]) + 14 : 0);
 
       set_color (cr, &style->series[k], 1);
       cairo_rectangle (cr, x, l->legend_y + (l->legend_row - SWATCH) / 2, SWATCH, SWATCH);
       cairo_fill (cr);
       set_color (cr, fg, 0.85);
-      show (cr, l->legend[k], x + SWATCH + 4, l->legend_y + (l->legend_row - text_h (l->legend[k])) / 2);
+      show (cr, l->legend[k], x + SWATCH + 4, l->legend_y + (l->legend_row - bs_plot_text_height (l->legend[k])) / 2);
     }
 
   /* grid and energy ticks */
@@ -251,7 +219,7 @@ _bs_energy_draw (const BsEnergyLayout *l, const BsEnergyData *data, const BsPlot
       cairo_line_to (cr, l->ax + l->aw, y);
       cairo_stroke (cr);
       set_color (cr, fg, 0.7);
-      show (cr, l->yt_label[i], l->ax - 8 - text_w (l->yt_label[i]), y - text_h (l->yt_label[i]) / 2);
+      show (cr, l->yt_label[i], l->ax - 8 - bs_plot_text_width (l->yt_label[i]), y - bs_plot_text_height (l->yt_label[i]) / 2);
     }
 
   /* bars, totals, names */
@@ -274,7 +242,7 @@ _bs_energy_draw (const BsEnergyLayout *l, const BsEnergyData *data, const BsPlot
       if (tot)
         {
           set_color (cr, fg, 0.8);
-          show (cr, tot, l->ax + l->slot * (i + 0.5) - text_w (tot) / 2, top - text_h (tot) - 2);
+          show (cr, tot, l->ax + l->slot * (i + 0.5) - bs_plot_text_width (tot) / 2, top - bs_plot_text_height (tot) - 2);
         }
       if (name)
         {

@@ -6,6 +6,8 @@
  * exact points sit on the floor), the tensor's |x| histogram, then a table of SQNR per format. */
 #include "config.h"
 
+#include "bs-plot-style.h"
+
 #include <glib/gi18n.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -30,40 +32,6 @@ _bs_compare_layout_clear (BsCompareLayout *l)
   g_clear_object (&l->empty);
   g_clear_pointer (&l->names, g_ptr_array_unref);
   g_clear_pointer (&l->cells, g_ptr_array_unref);
-}
-
-static PangoLayout *
-text (PangoContext *pango, const char *str, gboolean bold, double scale)
-{
-  PangoLayout *layout = pango_layout_new (pango);
-  g_autoptr (PangoFontDescription) font =
-    pango_font_description_copy (pango_context_get_font_description (pango));
-
-  if (bold)
-    pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
-  if (scale != 1)
-    pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * scale));
-  pango_layout_set_font_description (layout, font);
-  pango_layout_set_text (layout, str, -1);
-  return layout;
-}
-
-static double
-text_w (PangoLayout *layout)
-{
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  return w;
-}
-
-static double
-text_h (PangoLayout *layout)
-{
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  return h;
 }
 
 static char *
@@ -102,20 +70,20 @@ _bs_compare_layout (BsCompareLayout *l, const BsCompareData *d, PangoContext *pa
 
   if (n == 0)
     {
-      l->empty = text (pango, _("Add formats to compare them"), FALSE, 1.2);
+      l->empty = bs_plot_text (pango, _("Add formats to compare them"), FALSE, 1.2);
       return;
     }
 
-  l->title_values = text (pango, _("Representable values (positive)"), TRUE, 1);
-  l->title_err = text (pango, _("Relative rounding error |q(x) − x| / x"), TRUE, 1);
+  l->title_values = bs_plot_text (pango, _("Representable values (positive)"), TRUE, 1);
+  l->title_err = bs_plot_text (pango, _("Relative rounding error |q(x) − x| / x"), TRUE, 1);
   /* TRANSLATORS: the x axis of the format comparison */
-  l->title_x = text (pango, _("Magnitude |x|"), FALSE, 1);
+  l->title_x = bs_plot_text (pango, _("Magnitude |x|"), FALSE, 1);
   for (guint i = 0; i < n; i++)
     {
       BsFormatCurve *c = g_ptr_array_index (d->curves, i);
-      PangoLayout *name = text (pango, c->name, FALSE, 0.9);
+      PangoLayout *name = bs_plot_text (pango, c->name, FALSE, 0.9);
 
-      left = MAX (left, text_w (name));
+      left = MAX (left, bs_plot_text_width (name));
       g_ptr_array_add (l->names, name);
     }
 
@@ -130,7 +98,7 @@ _bs_compare_layout (BsCompareLayout *l, const BsCompareData *d, PangoContext *pa
         g_autofree char *s = magnitude_text (pow (10, k));
 
         l->xt[l->n_xt] = k;
-        l->xt_label[l->n_xt++] = text (pango, s, FALSE, 0.85);
+        l->xt_label[l->n_xt++] = bs_plot_text (pango, s, FALSE, 0.85);
       }
   }
   /* error axis: a decade below the best envelope value, at most 1e-12 */
@@ -155,14 +123,14 @@ _bs_compare_layout (BsCompareLayout *l, const BsCompareData *d, PangoContext *pa
       g_autofree char *s = magnitude_text (pow (10, k));
 
       l->yt[l->n_yt] = k;
-      l->yt_label[l->n_yt] = text (pango, s, FALSE, 0.85);
-      left = MAX (left, text_w (l->yt_label[l->n_yt]));
+      l->yt_label[l->n_yt] = bs_plot_text (pango, s, FALSE, 0.85);
+      left = MAX (left, bs_plot_text_width (l->yt_label[l->n_yt]));
       l->n_yt++;
     }
 
   l->x0 = left + 18;
   l->x1 = MAX (width - 24, l->x0 + 50);
-  th = text_h (l->title_values);
+  th = bs_plot_text_height (l->title_values);
 
   y = 8;
   l->values_y = y + th + 6;
@@ -192,11 +160,11 @@ _bs_compare_layout (BsCompareLayout *l, const BsCompareData *d, PangoContext *pa
         /* TRANSLATORS: histogram title: the tensor's name and its element count */
         title = g_strdup_printf (_("Tensor %s: |x| histogram (%s values)"), d->tensor_name, count);
 
-      l->title_hist = text (pango, title, TRUE, 1);
+      l->title_hist = bs_plot_text (pango, title, TRUE, 1);
       l->table_row = th + 6;
       need = 14 + th + 6 + 80 + (n + 1) * l->table_row + 16;
     }
-  need += text_h (l->xt_label[0]) + 8 + th + 10;
+  need += bs_plot_text_height (l->xt_label[0]) + 8 + th + 10;
   l->err_h = MAX (height - l->err_y - need, 100);
 
   y = l->err_y + l->err_h;
@@ -209,7 +177,7 @@ _bs_compare_layout (BsCompareLayout *l, const BsCompareData *d, PangoContext *pa
   else
     l->hist_h = 0;
   l->axis_y = y + 6;
-  y = l->axis_y + text_h (l->xt_label[0]) + 6 + th + 10;
+  y = l->axis_y + bs_plot_text_height (l->xt_label[0]) + 6 + th + 10;
 
   if (d->hist)
     {
@@ -218,19 +186,19 @@ _bs_compare_layout (BsCompareLayout *l, const BsCompareData *d, PangoContext *pa
 
       l->table_y = y;
       for (guint c = 0; c < 3; c++)
-        g_ptr_array_add (l->cells, text (pango, head[c], TRUE, 0.9));
+        g_ptr_array_add (l->cells, bs_plot_text (pango, head[c], TRUE, 0.9));
       for (guint i = 0; i < n; i++)
         {
           BsFormatCurve *c = g_ptr_array_index (d->curves, i);
           g_autofree char *a = sqnr_text (c->sqnr_unit);
           g_autofree char *b = sqnr_text (c->sqnr_scaled);
 
-          g_ptr_array_add (l->cells, text (pango, c->name, FALSE, 0.9));
-          g_ptr_array_add (l->cells, text (pango, a, FALSE, 0.9));
-          g_ptr_array_add (l->cells, text (pango, b, FALSE, 0.9));
+          g_ptr_array_add (l->cells, bs_plot_text (pango, c->name, FALSE, 0.9));
+          g_ptr_array_add (l->cells, bs_plot_text (pango, a, FALSE, 0.9));
+          g_ptr_array_add (l->cells, bs_plot_text (pango, b, FALSE, 0.9));
         }
       for (guint i = 0; i < l->cells->len; i++)
-        cw[i % 3] = MAX (cw[i % 3], text_w (g_ptr_array_index (l->cells, i)));
+        cw[i % 3] = MAX (cw[i % 3], bs_plot_text_width (g_ptr_array_index (l->cells, i)));
       l->table_col[0] = l->x0;
       l->table_col[1] = l->x0 + cw[0] + 32;
       l->table_col[2] = l->table_col[1] + cw[1] + 32;
@@ -298,7 +266,7 @@ static void
 draw_values (const BsCompareLayout *l, const BsCompareData *d, const BsPlotStyle *style, cairo_t *cr)
 {
   set_color (cr, &style->foreground, 0.9);
-  show (cr, l->title_values, l->x0, l->values_y - text_h (l->title_values) - 6);
+  show (cr, l->title_values, l->x0, l->values_y - bs_plot_text_height (l->title_values) - 6);
   draw_x_grid (l, d, style, cr, l->values_y, l->values_h);
 
   for (guint i = 0; i < d->curves->len; i++)
@@ -309,7 +277,7 @@ draw_values (const BsCompareLayout *l, const BsCompareData *d, const BsPlotStyle
       double last = -1;
 
       set_color (cr, &style->foreground, 0.8);
-      show (cr, name, l->x0 - 10 - text_w (name), y + (l->row - text_h (name)) / 2);
+      show (cr, name, l->x0 - 10 - bs_plot_text_width (name), y + (l->row - bs_plot_text_height (name)) / 2);
 
       cairo_save (cr);
       cairo_rectangle (cr, l->x0, y, l->x1 - l->x0, l->row);
@@ -378,7 +346,7 @@ draw_errors (const BsCompareLayout *l, const BsCompareData *d, const BsPlotStyle
   double span = ERR_CEIL - l->err_floor;
 
   set_color (cr, &style->foreground, 0.9);
-  show (cr, l->title_err, l->x0, l->err_y - text_h (l->title_err) - 6);
+  show (cr, l->title_err, l->x0, l->err_y - bs_plot_text_height (l->title_err) - 6);
   for (guint i = 0; i < l->n_yt; i++)
     {
       double y = round (l->err_y + (ERR_CEIL - l->yt[i]) / span * l->err_h) + 0.5;
@@ -392,7 +360,7 @@ draw_errors (const BsCompareLayout *l, const BsCompareData *d, const BsPlotStyle
     {
       double y = l->err_y + (ERR_CEIL - l->yt[i]) / span * l->err_h;
 
-      show (cr, l->yt_label[i], l->x0 - 8 - text_w (l->yt_label[i]), y - text_h (l->yt_label[i]) / 2);
+      show (cr, l->yt_label[i], l->x0 - 8 - bs_plot_text_width (l->yt_label[i]), y - bs_plot_text_height (l->yt_label[i]) / 2);
     }
 
   cairo_save (cr);
@@ -422,7 +390,7 @@ draw_errors (const BsCompareLayout *l, const BsCompareData *d, const BsPlotStyle
     for (guint i = d->curves->len; i-- > 0;)
       {
         PangoLayout *name = g_ptr_array_index (l->names, i);
-        double w = text_w (name);
+        double w = bs_plot_text_width (name);
 
         x -= w;
         set_color (cr, curve_color (style, i), 1);
@@ -444,7 +412,7 @@ draw_histogram (const BsCompareLayout *l, const BsCompareData *d, const BsPlotSt
   double llo = log10 (h->lo), lhi = log10 (h->hi);
 
   set_color (cr, &style->foreground, 0.9);
-  show (cr, l->title_hist, l->x0, l->hist_y - text_h (l->title_hist) - 6);
+  show (cr, l->title_hist, l->x0, l->hist_y - bs_plot_text_height (l->title_hist) - 6);
   draw_x_grid (l, d, style, cr, l->hist_y, l->hist_h);
   for (guint b = 0; b < h->n_bins; b++)
     peak = MAX (peak, h->counts[b]);
@@ -495,7 +463,7 @@ _bs_compare_draw (const BsCompareLayout *l, const BsCompareData *d, const BsPlot
       if (l->empty)
         {
           set_color (cr, &style->foreground, 0.55);
-          show (cr, l->empty, (l->width - text_w (l->empty)) / 2, (l->height - text_h (l->empty)) / 2);
+          show (cr, l->empty, (l->width - bs_plot_text_width (l->empty)) / 2, (l->height - bs_plot_text_height (l->empty)) / 2);
         }
       cairo_restore (cr);
       return;
@@ -511,11 +479,11 @@ _bs_compare_draw (const BsCompareLayout *l, const BsCompareData *d, const BsPlot
     {
       double x = map_x (l, d, pow (10, l->xt[i]));
 
-      show (cr, l->xt_label[i], x - text_w (l->xt_label[i]) / 2, l->axis_y);
+      show (cr, l->xt_label[i], x - bs_plot_text_width (l->xt_label[i]) / 2, l->axis_y);
     }
   set_color (cr, &style->foreground, 0.85);
-  show (cr, l->title_x, l->x0 + (l->x1 - l->x0 - text_w (l->title_x)) / 2,
-        l->axis_y + text_h (l->xt_label[0]) + 4);
+  show (cr, l->title_x, l->x0 + (l->x1 - l->x0 - bs_plot_text_width (l->title_x)) / 2,
+        l->axis_y + bs_plot_text_height (l->xt_label[0]) + 4);
   if (d->hist)
     draw_table (l, style, cr);
   cairo_restore (cr);

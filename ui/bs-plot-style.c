@@ -94,3 +94,37 @@ bs_plot_family_color_name (guint family)
 {
   return family < BS_PLOT_N_FAMILIES ? family_css[family] : family_css[BS_PLOT_FAMILY_OTHER];
 }
+
+PangoLayout *
+bs_plot_text (PangoContext *pango, const char *str, gboolean bold, double scale)
+{
+  PangoLayout *layout = pango_layout_new (pango);
+  g_autoptr (PangoFontDescription) font =
+    pango_font_description_copy (pango_context_get_font_description (pango));
+
+  if (bold)
+    pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
+  if (scale != 1)
+    pango_font_description_set_size (font, (int) (pango_font_description_get_size (font) * scale));
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_text (layout, str, -1);
+  return layout;
+}
+
+double
+bs_plot_text_width (PangoLayout *layout)
+{
+  int w, h;
+
+  pango_layout_get_pixel_size (layout, &w, &h);
+  return w;
+}
+
+double
+bs_plot_text_height (PangoLayout *layout)
+{
+  int w, h;
+
+  pango_layout_get_pixel_size (layout, &w, &h);
+  return h;
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <pango/pango.h>
 
 #include "bs-plot-series.h"
 
@@ -23,5 +24,14 @@ void        bs_plot_style_init         (BsPlotStyle *style,
                                         gboolean     dark);
 const char *bs_plot_family_name        (guint        family);
 const char *bs_plot_family_color_name  (guint        family);
+
+/* Text for a plot: a layout of str in the context's font, bold or not, its
+ * size times scale; and a layout's size in pixels. */
+PangoLayout *bs_plot_text            (PangoContext *pango,
+                                      const char   *str,
+                                      gboolean      bold,
+                                      double        scale);
+double       bs_plot_text_width      (PangoLayout  *layout);
+double       bs_plot_text_height     (PangoLayout  *layout);
 
 G_END_DECLS
