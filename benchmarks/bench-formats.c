@@ -148,21 +148,38 @@ main (int argc, char **argv)
             bs_dot_kernel_free (k);
             continue;
           }
-        /* the generic Kulisch kernel is slow: one repetition of a quarter */
-        for (int r = 0; r < 3; r++)
+        /* ELMA: the scalar loops, then the vector ones where the CPU has them
+         * (and BITSCAPE_SIMD does not turn them off) */
+        int simd = bs_dot_simd (-1);
+        for (int level = 0; level <= simd; level++)
           {
-            int64_t m = strcmp (bs_dot_kernel_kind (k), "generic") == 0 ? M / 4 : M;
-            double t = now ();
-            bs_dot_kernel_run (k, m, NN, K, ops, K, ops + (size_t) M * K * osz, K, res, NN,
-                               NULL, err, sizeof err);
-            t = (now () - t) * (double) M / (double) m;
-            if (t < best)
-              best = t;
+            const char *unit = "";
+            if (acc == BS_ACC_ELMA)
+              {
+                if (bs_dot_simd (level) != level)
+                  break;
+                unit = level ? " (simd)" : " (scalar)";
+              }
+            else if (level > 0)
+              break;
+            best = 1e30;
+            /* the generic Kulisch kernel is slow: one repetition of a quarter */
+            for (int r = 0; r < 3; r++)
+              {
+                int64_t m = strcmp (bs_dot_kernel_kind (k), "generic") == 0 ? M / 4 : M;
+                double t = now ();
+                bs_dot_kernel_run (k, m, NN, K, ops, K, ops + (size_t) M * K * osz, K, res, NN,
+                                   NULL, err, sizeof err);
+                t = (now () - t) * (double) M / (double) m;
+                if (t < best)
+                  best = t;
+              }
+            if (d == 0)
+              base = macs / best;
+            printf ("%-10s %-8s %-8s %10.0f %12.3f%s\n", dots[d].fmt, dots[d].acc,
+                    bs_dot_kernel_kind (k), macs / best / 1e6, macs / best / base, unit);
           }
-        if (d == 0)
-          base = macs / best;
-        printf ("%-10s %-8s %-8s %10.0f %12.3f\n", dots[d].fmt, dots[d].acc,
-                bs_dot_kernel_kind (k), macs / best / 1e6, macs / best / base);
+        bs_dot_simd (simd);
         bs_dot_kernel_free (k);
       }
     free (u);

@@ -14,6 +14,7 @@
 #include "bs-test-ref.h"
 
 #include "bs-dot-kernel.h"
+#include "bs-dot-simd.h"
 #include "bs-eval.h"
 #include "eval-private.h"
 
@@ -84,19 +85,28 @@ check_kernel (const char *wa, const char *wb, bs_acc acc, int64_t m, int64_t n, 
   pb = g_malloc (es * n * ldb);
   g_assert_cmpint (bs_dot_kernel_pack (kern, 0, ua, m * lda, pa, err, sizeof err), ==, 0);
   g_assert_cmpint (bs_dot_kernel_pack (kern, 1, ub, n * ldb, pb, err, sizeof err), ==, 0);
-  g_assert_cmpint (bs_dot_kernel_run (kern, m, n, k, pa, lda, pb, ldb, out, n, ovf, err,
-                                      sizeof err), ==, 0);
-  for (int64_t i = 0; i < m; i++)
-    for (int64_t j = 0; j < n; j++)
-      {
-        bs_dot_result r;
-        g_assert_cmpint (bs_dot_values (&fa, &fb, acc, ua + i * lda, ub + j * ldb, k, 1, 1, &r,
-                                        err, sizeof err), ==, 0);
-        bs_assert_same (out[i * n + j], bs_dot_output (&r), "%s × %s acc %s, out [%" G_GINT64_FORMAT
-                        "][%" G_GINT64_FORMAT "], k %" G_GINT64_FORMAT, wa, wb,
-                        bs_acc_name (acc), i, j, k);
-        g_assert_cmpint (ovf[i * n + j], ==, r.overflow);
-      }
+  /* on the scalar loops, then on the vector ones where the CPU has them */
+  for (int level = 0; level <= 1; level++)
+    {
+      if (bs_dot_simd (level) != level)
+        break;
+      memset (out, 0, sizeof *out * m * n);
+      g_assert_cmpint (bs_dot_kernel_run (kern, m, n, k, pa, lda, pb, ldb, out, n, ovf, err,
+                                          sizeof err), ==, 0);
+      for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++)
+          {
+            bs_dot_result r;
+            g_assert_cmpint (bs_dot_values (&fa, &fb, acc, ua + i * lda, ub + j * ldb, k, 1, 1,
+                                            &r, err, sizeof err), ==, 0);
+            bs_assert_same (out[i * n + j], bs_dot_output (&r),
+                            "%s × %s acc %s, simd %d, out [%" G_GINT64_FORMAT "][%"
+                            G_GINT64_FORMAT "], k %" G_GINT64_FORMAT, wa, wb,
+                            bs_acc_name (acc), level, i, j, k);
+            g_assert_cmpint (ovf[i * n + j], ==, r.overflow);
+          }
+    }
+  bs_dot_simd (1);
   g_free (pa);
   g_free (pb);
   g_free (out);
@@ -233,6 +243,140 @@ test_kernel_elma8_every_product (void)
   check_kernel ("log8", "log8", BS_ACC_ELMA, 256, 256, 2, 2, 2, a, b, "elma8");
   g_free (a);
   g_free (b);
+}
+
+/* The vector path's two loops (dot-elma8-simd.c): where every nonzero value
+ * of a tile is at least 2^-6 in magnitude (key low bits u ≥ 96, so every
+ * product has e_u ≥ 12 ≥ 5) the loop without floors runs, zeros (±0) among
+ * them; one value of 2^-12 in a row sends its tiles to the loop with
+ * floors.  Shapes with ragged edges (m, n not multiples of 4 and 16). */
+static void
+test_kernel_elma8_vector_loops (void)
+{
+  static const int64_t shapes[][3] = { { 9, 37, 300 }, { 4, 16, 64 }, { 5, 3, 1000 },
+                                       { 13, 70, 27 } };
+  bs_format f = fmt ("log8");
+  bs_test_rng rng = { 21 };
+
+  for (size_t s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int small = 0; small < 2; small++)
+      {
+        int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        double *a = g_new (double, m * k), *b = g_new (double, n * k);
+        for (int64_t i = 0; i < m * k + n * k; i++)
+          {
+            double v;
+            do
+              v = bs_format_decode (&f, (uint32_t) (bs_test_rng_next (&rng) % 256));
+            while (isnan (v) || fabs (v) < 0x1p-6 || fabs (v) > 4.0);
+            if (bs_test_rng_next (&rng) % 4 == 0)
+              v = bs_test_rng_next (&rng) % 2 ? 0.0 : -0.0;
+            if (i < m * k)
+              a[i] = v;
+            else
+              b[i - m * k] = v;
+          }
+        if (small)
+          {
+            a[k / 2] = -0x1p-12;           /* row 0 */
+            b[(n - 1) * k + k / 3] = 0x1p-12; /* the last row of B */
+          }
+        check_kernel ("log8", "log8", BS_ACC_ELMA, m, n, k, k, k, a, b, "elma8");
+        g_free (a);
+        g_free (b);
+      }
+}
+
+/* Defined in elma.c: the scalar path's key and register increment table. */
+int32_t _bs_elma8_key (double x, bool *bad);
+const int64_t *_bs_elma8_products (void);
+
+/* The vector tile's register sums, compared with sums of elma.c's own
+ * increments (its product table, one lookup per key sum) — the contents
+ * themselves, which the output conversion would mostly hide (a floor that
+ * went wrong changes a sum by one unit).  Random tiles of every log8 value
+ * up to 16 in magnitude (k = 16 keeps every sum inside the register), zeros
+ * and -0 among them, through the loop with floors; and tiles whose values
+ * are at least 2^-6 in magnitude through both loops. */
+static void
+test_kernel_elma8_vector_sums (void)
+{
+  enum { R = ELMA8_TILE_ROWS, C = ELMA8_TILE_COLS, K = 16 };
+  bs_format f = fmt ("log8");
+  const int64_t *prod = _bs_elma8_products ();
+  bs_test_rng rng = { 22 };
+  double h[16];
+  int tiles = 0;
+
+  if (bs_dot_simd (1) != 1)
+    {
+      g_test_skip ("no AVX-512 on this CPU: the scalar loops are tested alone");
+      return;
+    }
+  g_assert_nonnull (prod);
+  for (int i = 0; i < 16; i++)
+    h[i] = ldexp ((double) prod[384 + i], -24);
+  for (int trial = 0; trial < 2000; trial++)
+    {
+      gboolean large_only = trial % 2;
+      int16_t ka[R][K], kb[C][K];
+      uint64_t av[R * K], bv[K * C];
+      int64_t sums[R][C];
+      for (int r = 0; r < R + C; r++)
+        for (int t = 0; t < K; t++)
+          {
+            double v;
+            bool bad = false;
+            do
+              v = bs_format_decode (&f, (uint32_t) (bs_test_rng_next (&rng) % 256));
+            while (isnan (v) || fabs (v) > 16 || (large_only && v != 0 && fabs (v) < 0x1p-6));
+            int16_t key = (int16_t) _bs_elma8_key (v, &bad);
+            g_assert_false (bad);
+            if (r < R)
+              {
+                ka[r][t] = key;
+                av[r * K + t] = _bs_elma8_vkey (key);
+              }
+            else
+              {
+                kb[r - R][t] = key;
+                bv[t * C + r - R] = _bs_elma8_vkey (key);
+              }
+          }
+      for (int small = 1; small >= (large_only ? 0 : 1); small--)
+        {
+          g_assert_cmpint (_bs_elma8_simd_tile (av, K, bv, K, h, small, sums), ==, 1);
+          for (int r = 0; r < R; r++)
+            for (int c = 0; c < C; c++)
+              {
+                int64_t want = 0;
+                for (int t = 0; t < K; t++)
+                  want += prod[(ka[r][t] + kb[c][t]) & 4095];
+                if (sums[r][c] != want)
+                  g_error ("trial %d, loop %s: sum [%d][%d] = %" G_GINT64_FORMAT
+                           ", elma.c's increments give %" G_GINT64_FORMAT, trial,
+                           small ? "with floors" : "without", r, c, sums[r][c], want);
+              }
+          tiles++;
+        }
+    }
+  g_assert_cmpint (tiles, ==, 3000);
+
+  /* the vector conversion of keys, every int16 key (valid ones and all the
+   * others, which must give the zero key) against the scalar mapping */
+  {
+    int16_t *keys = g_new (int16_t, 65536 + 3);
+    uint64_t *v = g_new (uint64_t, 65536 + 3);
+    for (int i = 0; i < 65536 + 3; i++)
+      keys[i] = (int16_t) (uint16_t) i;
+    _bs_elma8_vkeys (keys, 65536 + 3, v);
+    for (int i = 0; i < 65536 + 3; i++)
+      if (v[i] != _bs_elma8_vkey (keys[i]))
+        g_error ("key %d: vector conversion %#" G_GINT64_MODIFIER "x, scalar %#"
+                 G_GINT64_MODIFIER "x", keys[i], v[i], _bs_elma8_vkey (keys[i]));
+    g_free (keys);
+    g_free (v);
+  }
 }
 
 /* The kernel skips watching the register only where a bound proves no
@@ -1134,6 +1278,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/formats/dot-kernel/elma8", test_kernel_elma8);
   g_test_add_func ("/engine/formats/dot-kernel/elma8-every-product",
                    test_kernel_elma8_every_product);
+  g_test_add_func ("/engine/formats/dot-kernel/elma8-vector-sums",
+                   test_kernel_elma8_vector_sums);
+  g_test_add_func ("/engine/formats/dot-kernel/elma8-vector-loops",
+                   test_kernel_elma8_vector_loops);
   g_test_add_func ("/engine/formats/dot-kernel/elma8-bounds", test_kernel_elma8_bounds);
   g_test_add_func ("/engine/formats/dot-kernel/elma8-overflow-sign", test_kernel_elma8_overflow_sign);
   g_test_add_func ("/engine/formats/dot-kernel/fp32", test_kernel_fp32);

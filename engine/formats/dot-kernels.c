@@ -12,6 +12,7 @@
  * 0.8 G (0.08 G where a register per output is needed), fp16 0.1 G.
  */
 #include "bs-dot-kernel.h"
+#include "bs-dot-simd.h"
 #include "bs-format-private.h"
 
 #include <pthread.h>
@@ -60,6 +61,7 @@ struct bs_dot_kernel {
   const int64_t *prod;       /* elma8: register increment per key sum */
   double l8_value[256];      /* elma8: value of each log8 code */
   double l8_mag[385];        /* elma8: |value| of a key's low bits L + 192 (≈, for bounds) */
+  double h8[16];             /* elma8, vector path: the increment of L = f, over 2^24 */
   const bs_format *quire;    /* the quire: the wider posit */
 };
 
@@ -106,6 +108,9 @@ bs_dot_kernel_new (const bs_format *fa, const bs_format *fb, bs_acc acc, char *e
             k->l8_value[c] = bs_format_decode (fa, c);
           for (int low = 0; low <= 384; low++)
             k->l8_mag[low] = exp2 ((low - 192) / 16.0);
+          /* key sums with low bits 384 + f: L = f, e = 0 (dot-elma8-simd.c) */
+          for (int f = 0; f < 16; f++)
+            k->h8[f] = ldexp ((double) k->prod[384 + f], -24);
         }
       break;
     case BS_ACC_QUIRE:
@@ -615,10 +620,162 @@ elma8_finish (const bs_dot_kernel *k, int64_t kk, int64_t ii, int64_t jj, int64_
   out[ii * ldo + jj] = k->l8_value[code];
 }
 
+/* The smallest key low bits u = L + 192 of each row's nonzero values (1000
+ * for a row without one). */
+static void
+elma8_rows_min (const int16_t *x, int64_t rows, int64_t ld, int64_t kk, int *mn)
+{
+  for (int64_t r = 0; r < rows; r++)
+    {
+      const int16_t *row = x + r * ld;
+      int16_t m = 1000;
+      for (int64_t t = 0; t < kk; t++)
+        {
+          int16_t low = row[t] & 2047;
+          low = low <= 384 ? low : 1000;
+          m = low < m ? low : m;
+        }
+      mn[r] = m;
+    }
+}
+
+static inline int
+min_of (const int *v, int64_t from, int64_t count)
+{
+  int mn = v[from];
+  for (int64_t i = 1; i < count; i++)
+    mn = v[from + i] < mn ? v[from + i] : mn;
+  return mn;
+}
+
+/* The vector path (dot-elma8-simd.c): tiles of four rows of one side by
+ * sixteen of the other, for the tiles where no partial sum can leave the
+ * register (proved as for elma8_2x4_free, over the tile's rows); the other
+ * tiles' outputs are followed one by one by the watching scalar loop.  The
+ * products are symmetric, so the side with more rows (a layer's patches) is
+ * the one whose rows are broadcast, four at a time, converted to vector keys
+ * as they come; the other (its weights) is converted once into panels of
+ * sixteen rows, interleaved (zeros past the end). */
+typedef struct {
+  const int16_t *x;
+  int64_t rows, ld;
+  bool *nan;
+  int *max, *min;
+  double *l1;
+} e8_side;
+
 static int
-run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t *a,
-           int64_t lda, const int16_t *b, int64_t ldb, double *out, int64_t ldo, bool *ovf,
-           char *err, size_t errlen)
+e8_side_init (e8_side *s, const int16_t *x, int64_t rows, int64_t ld, int64_t kk)
+{
+  size_t r = (size_t) (rows ? rows : 1);
+
+  s->x = x;
+  s->rows = rows;
+  s->ld = ld;
+  s->nan = malloc (r);
+  s->max = malloc (r * sizeof *s->max);
+  s->min = malloc (r * sizeof *s->min);
+  s->l1 = malloc (r * sizeof *s->l1);
+  if (!s->nan || !s->max || !s->min || !s->l1)
+    return -1;
+  elma8_rows (x, rows, ld, kk, s->nan, s->max);
+  elma8_rows_min (x, rows, ld, kk, s->min);
+  return 0;
+}
+
+static void
+e8_side_clear (e8_side *s)
+{
+  free (s->nan);
+  free (s->max);
+  free (s->min);
+  free (s->l1);
+}
+
+static int
+run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t *a,
+               int64_t lda, const int16_t *b, int64_t ldb, double *out, int64_t ldo, bool *ovf,
+               char *err, size_t errlen)
+{
+  enum { TR = ELMA8_TILE_ROWS, TC = ELMA8_TILE_COLS };
+  const bool swap = n > m;            /* broadcast B's rows, panels of A */
+  e8_side sa = { 0 }, sb = { 0 };
+  e8_side *x = swap ? &sb : &sa, *p = swap ? &sa : &sb;
+  int64_t npan = ((swap ? m : n) + TC - 1) / TC;
+  uint64_t *pv = malloc ((size_t) (npan * kk * TC + 1) * sizeof *pv);
+  uint64_t *xv = malloc ((size_t) (TR * kk + 1) * sizeof *xv);
+  bool have_norms = false;
+  int ret = -1;
+
+  if (!pv || !xv || e8_side_init (&sa, a, m, lda, kk) < 0 || e8_side_init (&sb, b, n, ldb, kk) < 0)
+    {
+      _bs_fail (err, errlen, "out of memory");
+      goto out;
+    }
+  pthread_once (&e8_out_once, e8_out_init);
+  for (int64_t pan = 0; pan < npan; pan++)
+    for (int64_t c = 0; c < TC; c++)
+      {
+        int64_t row = pan * TC + c;
+        uint64_t *dst = pv + pan * kk * TC + c;
+        const int16_t *src = p->x + row * p->ld;
+        for (int64_t t = 0; t < kk; t++)
+          dst[t * TC] = row < p->rows ? _bs_elma8_vkey (src[t]) : ELMA8_VKEY_ZERO;
+      }
+
+  for (int64_t i0 = 0; i0 < x->rows; i0 += TR)
+    {
+      int64_t rows = x->rows - i0 < TR ? x->rows - i0 : TR;
+      int ka = max_of (x->max, i0, rows), la = min_of (x->min, i0, rows);
+      for (int64_t r = 0; r < TR; r++)
+        if (r < rows)
+          _bs_elma8_vkeys (x->x + (i0 + r) * x->ld, kk, xv + r * kk);
+        else
+          for (int64_t t = 0; t < kk; t++)
+            xv[r * kk + t] = ELMA8_VKEY_ZERO;
+      for (int64_t pan = 0; pan < npan; pan++)
+        {
+          int64_t j0 = pan * TC, cols = p->rows - j0 < TC ? p->rows - j0 : TC;
+          int kb = max_of (p->max, j0, cols);
+          /* e_u = (ua + ub) >> 4 ≥ 5 for every nonzero product: no floors */
+          bool small = la + min_of (p->min, j0, cols) < 5 * 16;
+          bool safe = elma8_safe_keys (ka, kb, kk);
+          int64_t sums[TR][TC];
+          if (!safe && !have_norms)
+            {
+              elma8_norms (k, sa.x, sa.rows, sa.ld, kk, sa.l1);
+              elma8_norms (k, sb.x, sb.rows, sb.ld, kk, sb.l1);
+              have_norms = true;
+            }
+          safe = safe || elma8_safe_norms (k, ka, kb, dmax_of (x->l1, i0, rows),
+                                           dmax_of (p->l1, j0, cols), kk);
+          if (safe)
+            _bs_elma8_simd_tile (xv, kk, pv + pan * kk * TC, kk, k->h8, small, sums);
+          for (int64_t r = 0; r < rows; r++)
+            for (int64_t c = 0; c < cols; c++)
+              {
+                int64_t ii = swap ? j0 + c : i0 + r, jj = swap ? i0 + r : j0 + c, s;
+                bool o = false;
+                s = safe ? sums[r][c]
+                         : elma8_1x1 (k->prod, a + ii * lda, b + jj * ldb, kk, &o);
+                elma8_finish (k, kk, ii, jj, s, o, a, lda, b, ldb, sa.nan, sb.nan, out, ldo,
+                              ovf);
+              }
+        }
+    }
+  ret = 0;
+out:
+  free (pv);
+  free (xv);
+  e8_side_clear (&sa);
+  e8_side_clear (&sb);
+  return ret;
+}
+
+static int
+run_elma8_scalar (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t *a,
+                  int64_t lda, const int16_t *b, int64_t ldb, double *out, int64_t ldo,
+                  bool *ovf, char *err, size_t errlen)
 {
   const int64_t *prod = k->prod;
   bool *nan_a = malloc ((size_t) (m ? m : 1)), *nan_b = malloc ((size_t) (n ? n : 1));
@@ -714,6 +871,16 @@ run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16
   free (bi);
   free (ai);
   return 0;
+}
+
+static int
+run_elma8 (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t *a,
+           int64_t lda, const int16_t *b, int64_t ldb, double *out, int64_t ldo, bool *ovf,
+           char *err, size_t errlen)
+{
+  if (bs_dot_simd (-1) >= 1)
+    return run_elma8_vec (k, m, n, kk, a, lda, b, ldb, out, ldo, ovf, err, errlen);
+  return run_elma8_scalar (k, m, n, kk, a, lda, b, ldb, out, ldo, ovf, err, errlen);
 }
 
 /* fp32 and fp16: sequential ---------------------------------------------------------

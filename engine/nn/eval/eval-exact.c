@@ -109,7 +109,9 @@ typedef struct {
   double *v;
   int64_t nv, pow2;          /* TABLE: nv values; pow2 ≥ nv a power of two */
   float *img;                /* TABLE: (float) (v[i] · s) for the current s, +inf past nv */
-  uint16_t *lb;              /* TABLE, inputs: per bucket, the images below it (see below) */
+  uint32_t *hkey;            /* TABLE, inputs: hash of the images' bits (see below) */
+  int32_t *hidx;             /* … and the value index of each, -1 for an empty slot */
+  uint32_t hmask;
   int64_t zero_k;            /* TABLE: the index whose image alone is ±0, or -1 */
   double unit, inv;          /* RANGE: quantum; 1 / (s · quantum), for estimates */
   int64_t lo, hi;
@@ -171,10 +173,12 @@ value_set_clear (value_set *vs)
 {
   free (vs->v);
   free (vs->img);
-  free (vs->lb);
+  free (vs->hkey);
+  free (vs->hidx);
   vs->v = NULL;
   vs->img = NULL;
-  vs->lb = NULL;
+  vs->hkey = NULL;
+  vs->hidx = NULL;
 }
 
 /* Prepare for scale s: the images of the sorted values, and which of them
@@ -199,38 +203,69 @@ value_set_scale (value_set *vs, double s)
     vs->zero_k = -1;
 }
 
-/* Buckets for a faster search of the images (inputs, one scale).  A float's
- * bits made monotone (negative: all bits flipped; else the sign bit set) are
- * a total order that agrees with < on nonzero floats; bucket = its top 13
- * bits (sign, exponent, 4 mantissa bits).  lb[b] counts the images whose
- * key is below bucket b: all of them are < any nonzero x in bucket b, so the
- * number of images < x is found by scanning on from lb[b] (over the few
- * images inside the bucket). */
-#define LB_SHIFT 19
-#define LB_N     (1 << (32 - LB_SHIFT))
-
+/* A hash of the images for the inputs (one scale): an input q found there
+ * is the image of exactly one value — the images that are unique (their
+ * sorted neighbours differ) are entered, with zero's index under the bits
+ * of both +0 and -0 when zero alone gives ±0 (zero_k) — and anything else
+ * (an image shared by several values, NaN, a float that is no image) is
+ * not found and goes to unit_value.  So the result is unit_value's, found
+ * in one or two probes without a data-dependent search. */
 static inline uint32_t
-float_key (float x)
+float_bits (float x)
 {
   uint32_t u;
   memcpy (&u, &x, sizeof u);
-  return u ^ ((u >> 31) ? 0xffffffffu : 0x80000000u);
+  return u;
+}
+
+/* Fibonacci hashing: the product's top bits depend on every bit of u (the
+ * images' low mantissa bits are mostly zero). */
+static inline uint32_t
+hash_slot (uint32_t u, uint32_t mask)
+{
+  return (u * 0x9e3779b1u) >> (32 - __builtin_popcount (mask));
+}
+
+static void
+hash_put (value_set *vs, uint32_t u, int32_t i)
+{
+  uint32_t h = hash_slot (u, vs->hmask);
+
+  while (vs->hidx[h] >= 0 && vs->hkey[h] != u)
+    h = (h + 1) & vs->hmask;
+  vs->hkey[h] = u;
+  vs->hidx[h] = i;
 }
 
 static int
-value_set_buckets (value_set *vs)
+value_set_hash (value_set *vs)
 {
-  int64_t i = 0;
+  uint32_t size = 64;
 
   if (vs->kind != VS_TABLE || vs->nv > UINT16_MAX)
     return 0;
-  if (!vs->lb && !(vs->lb = malloc (LB_N * sizeof *vs->lb)))
+  while (size < 4 * (uint32_t) vs->nv)
+    size *= 2;
+  free (vs->hkey);
+  free (vs->hidx);
+  vs->hkey = malloc (size * sizeof *vs->hkey);
+  vs->hidx = malloc (size * sizeof *vs->hidx);
+  if (!vs->hkey || !vs->hidx)
     return -1;
-  for (uint32_t b = 0; b < LB_N; b++)
+  vs->hmask = size - 1;
+  for (uint32_t h = 0; h < size; h++)
+    vs->hidx[h] = -1;
+  for (int64_t i = 0; i < vs->nv; i++)
     {
-      while (i < vs->nv && float_key (vs->img[i]) < (b << LB_SHIFT))
-        i++;
-      vs->lb[b] = (uint16_t) i;
+      float x = vs->img[i];
+      if (x == 0 || (i > 0 && vs->img[i - 1] == x) || (i + 1 < vs->nv && vs->img[i + 1] == x))
+        continue;
+      hash_put (vs, float_bits (x), (int32_t) i);
+    }
+  if (vs->zero_k >= 0)
+    {
+      hash_put (vs, float_bits (0.0f), (int32_t) vs->zero_k);
+      hash_put (vs, float_bits (-0.0f), (int32_t) vs->zero_k);
     }
   return 0;
 }
@@ -329,25 +364,11 @@ units_of (const bs_format *f, const float *raw, const float *q, int64_t n, const
   {                                                                                      \
     for (int64_t i = 0; i < n; i++)                                                      \
       {                                                                                  \
-        const float *img = vs->img;                                                      \
-        float x = q[i];                                                                  \
-        int64_t k;                                                                       \
-        if (x == 0 && vs->zero_k >= 0)                                                   \
-          {                                                                              \
-            ops[i] = tab[vs->zero_k];                                                    \
-            continue;                                                                    \
-          }                                                                              \
-        if (x == 0 || x != x)                                                            \
-          {                                                                              \
-            miss[(*miss)++ + 1] = i;                                                     \
-            continue;                                                                    \
-          }                                                                              \
-        k = vs->lb[float_key (x) >> LB_SHIFT];                                           \
-        while (k < vs->nv && img[k] < x)                                                 \
-          k++;                                                                           \
-        if (k < vs->nv && img[k] == x && (k + 1 == vs->nv || img[k + 1] != x)            \
-            && (k == 0 || img[k - 1] != x))                                              \
-          ops[i] = tab[k];                                                               \
+        uint32_t u = float_bits (q[i]), h = hash_slot (u, vs->hmask);                    \
+        while (vs->hidx[h] >= 0 && vs->hkey[h] != u)                                     \
+          h = (h + 1) & vs->hmask;                                                       \
+        if (vs->hidx[h] >= 0)                                                            \
+          ops[i] = tab[vs->hidx[h]];                                                     \
         else                                                                             \
           miss[(*miss)++ + 1] = i;                                                       \
       }                                                                                  \
@@ -395,7 +416,7 @@ input_operands (const bs_dot_kernel *kern, const bs_format *f, const float *raw,
           fail (err, errlen, "%s", "out of memory");
           goto out;
         }
-      if (value_set_buckets (&vs) < 0)
+      if (value_set_hash (&vs) < 0)
         {
           fail (err, errlen, "%s", "out of memory");
           goto out;
@@ -486,37 +507,45 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
   static void NAME (const bs_geom *g, int64_t nc, const T *x, T zero, T *rows)           \
   {                                                                                      \
     int64_t kk = nc * g->kh * g->kw;                                                     \
-    for (int64_t ox = 0; ox < g->ow; ox++)                                               \
-      {                                                                                  \
-        /* the taps kx in [lo, hi) fall inside the row: the same for every oy */         \
-        int64_t x0 = ox * g->sw - g->pl, lo = 0, hi = g->kw;                             \
-        while (lo < g->kw && x0 + lo * g->dw < 0)                                        \
-          lo++;                                                                          \
-        while (hi > lo && x0 + (hi - 1) * g->dw >= g->iw)                                \
-          hi--;                                                                          \
-        for (int64_t oy = 0; oy < g->oh; oy++)                                           \
-          {                                                                              \
-            T *r = rows + (oy * g->ow + ox) * kk;                                        \
-            for (int64_t c = 0; c < nc; c++)                                             \
-              for (int64_t ky = 0; ky < g->kh; ky++, r += g->kw)                         \
-                {                                                                        \
-                  int64_t iy = oy * g->sh - g->pt + ky * g->dh;                          \
-                  int64_t base = (c * g->ih + iy) * g->iw + x0;                          \
-                  if (iy < 0 || iy >= g->ih)                                             \
-                    {                                                                    \
-                      for (int64_t kx = 0; kx < g->kw; kx++)                             \
-                        r[kx] = zero;                                                    \
-                      continue;                                                          \
-                    }                                                                    \
-                  for (int64_t kx = 0; kx < lo; kx++)                                    \
-                    r[kx] = zero;                                                        \
-                  for (int64_t kx = lo; kx < hi; kx++)                                   \
-                    r[kx] = x[base + kx * g->dw];                                        \
-                  for (int64_t kx = hi; kx < g->kw; kx++)                                \
-                    r[kx] = zero;                                                        \
-                }                                                                        \
-          }                                                                              \
-      }                                                                                  \
+    /* row by row of the output, so that the patches are written in order */           \
+    for (int64_t oy = 0; oy < g->oh; oy++)                                               \
+      for (int64_t ox = 0; ox < g->ow; ox++)                                             \
+        {                                                                                \
+          T *r = rows + (oy * g->ow + ox) * kk;                                          \
+          /* the taps kx in [lo, hi) fall inside the row */                              \
+          int64_t x0 = ox * g->sw - g->pl, lo = 0, hi = g->kw;                           \
+          bool three = g->kw == 3 && g->dw == 1;                                         \
+          while (lo < g->kw && x0 + lo * g->dw < 0)                                      \
+            lo++;                                                                        \
+          while (hi > lo && x0 + (hi - 1) * g->dw >= g->iw)                              \
+            hi--;                                                                        \
+          for (int64_t c = 0; c < nc; c++)                                               \
+            for (int64_t ky = 0; ky < g->kh; ky++, r += g->kw)                           \
+              {                                                                          \
+                int64_t iy = oy * g->sh - g->pt + ky * g->dh;                            \
+                const T *src = x + (c * g->ih + iy) * g->iw + x0;                        \
+                if (iy < 0 || iy >= g->ih)                                               \
+                  {                                                                      \
+                    for (int64_t kx = 0; kx < g->kw; kx++)                               \
+                      r[kx] = zero;                                                      \
+                    continue;                                                            \
+                  }                                                                      \
+                if (three && lo == 0 && hi == 3)                                         \
+                  {                                                                      \
+                    /* the common 3-wide window inside the row */                        \
+                    r[0] = src[0];                                                       \
+                    r[1] = src[1];                                                       \
+                    r[2] = src[2];                                                       \
+                    continue;                                                            \
+                  }                                                                      \
+                for (int64_t kx = 0; kx < lo; kx++)                                      \
+                  r[kx] = zero;                                                          \
+                for (int64_t kx = lo; kx < hi; kx++)                                     \
+                  r[kx] = src[kx * g->dw];                                               \
+                for (int64_t kx = hi; kx < g->kw; kx++)                                  \
+                  r[kx] = zero;                                                          \
+              }                                                                          \
+        }                                                                                \
   }
 
 DEFINE_IM2ROWS (im2rows_16, int16_t)
@@ -547,6 +576,11 @@ im2rows (const exact_ctx *c, const bs_geom *g, int64_t nc, const void *x, void *
     im2rows_64 (g, nc, x, c->zero.f64, rows);
 }
 
+/* Several images' patches go to one kernel call (the kernel's per-call work
+ * — converting and interleaving the weights — is then shared), as many as
+ * keep the patches within CONV_BATCH_BYTES. */
+#define CONV_BATCH_BYTES ((size_t) 8 << 20)
+
 static int
 conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *err,
             size_t errlen)
@@ -556,7 +590,7 @@ conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *
   const bs_tensor *bt = L->info.bias >= 0 ? bs_exec_tensor (x, L->info.bias) : NULL;
   const float *bias = bt ? bs_tensor_f32 (bt) : NULL;
   float *y = bs_exec_data (x, L->info.output);
-  int64_t cg, mg, kk, np, in_plane;
+  int64_t cg, mg, kk, np, in_plane, nb, images;
   char *rows = NULL;
   double *acc = NULL;
   int ret = -1;
@@ -569,33 +603,41 @@ conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *
   kk = cg * d.g.kh * d.g.kw;
   np = d.g.oh * d.g.ow;
   in_plane = d.g.ih * d.g.iw;
-  rows = malloc ((size_t) (np * kk) * c->es + 1);
-  acc = malloc ((size_t) (mg * np) * sizeof *acc + 1);
+  images = count < d.n ? count : d.n;
+  nb = (int64_t) (CONV_BATCH_BYTES / ((size_t) (np * kk) * c->es + 1));
+  nb = nb < 1 ? 1 : nb > images ? images : nb;
+  rows = malloc ((size_t) (nb * np * kk) * c->es + 1);
+  acc = malloc ((size_t) (mg * nb * np) * sizeof *acc + 1);
   if (!rows || !acc)
     {
       fail (err, errlen, "out of memory for layer %s", L->info.name);
       goto out;
     }
-  for (int64_t n = 0; n < count && n < d.n; n++)
+  for (int64_t n0 = 0; n0 < images; n0 += nb)
     for (int64_t gr = 0; gr < d.group; gr++)
       {
-        const char *xg = c->x_ops + (size_t) ((n * d.c + gr * cg) * in_plane) * c->es;
+        int64_t bn = images - n0 < nb ? images - n0 : nb, cols = bn * np;
         const char *wg = c->w_ops + (size_t) (gr * mg * kk) * c->es;
-        im2rows (c, &d.g, cg, xg, rows);
-        if (bs_dot_kernel_run (c->kern, mg, np, kk, wg, kk, rows, kk, acc, np, NULL, err,
+        for (int64_t i = 0; i < bn; i++)
+          im2rows (c, &d.g, cg, c->x_ops + (size_t) (((n0 + i) * d.c + gr * cg) * in_plane) * c->es,
+                   rows + (size_t) (i * np * kk) * c->es);
+        /* acc[o][i·np + p]: output channel o of image n0 + i at position p */
+        if (bs_dot_kernel_run (c->kern, mg, cols, kk, wg, kk, rows, kk, acc, cols, NULL, err,
                                errlen) < 0)
           goto out;
-        for (int64_t o = 0; o < mg; o++)
-          {
-            int64_t oc = gr * mg + o;
-            double s = L->qw_scale[oc] * c->s_x;
-            float *yo = y + (n * d.m + oc) * np;
-            for (int64_t p = 0; p < np; p++)
-              {
-                float t = (float) (acc[o * np + p] * s);
-                yo[p] = bias ? t + bias[oc] : t;
-              }
-          }
+        for (int64_t i = 0; i < bn; i++)
+          for (int64_t o = 0; o < mg; o++)
+            {
+              int64_t oc = gr * mg + o;
+              double s = L->qw_scale[oc] * c->s_x;
+              const double *ao = acc + o * cols + i * np;
+              float *yo = y + ((n0 + i) * d.m + oc) * np;
+              for (int64_t q = 0; q < np; q++)
+                {
+                  float t = (float) (ao[q] * s);
+                  yo[q] = bias ? t + bias[oc] : t;
+                }
+            }
       }
   ret = 0;
 out:

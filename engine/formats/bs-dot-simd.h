@@ -1,0 +1,42 @@
+/* bs-dot-simd.h — vector inner loops of the dot kernels (private to
+ * engine/formats; see dot-elma8-simd.c). */
+#pragma once
+
+#include "bs-dot-kernel.h"
+
+#include <stdint.h>
+
+/* The ELMA log8 tile: four rows of A by sixteen of B. */
+#define ELMA8_TILE_ROWS 4
+#define ELMA8_TILE_COLS 16
+
+/* The vector key of an ELMA log8 key (dot-elma8-simd.c): elma.c's nonzero
+ * keys u = L + 192 ≤ 384 with the sign in bit 11 become
+ * u << 48 | sign << 63 | (u & 15); zero (900, ± 2048) and NaN (bit 13),
+ * whose low bits are above 384, the zero key 3673 << 52. */
+#define ELMA8_VKEY_ZERO ((uint64_t) 3673 << 52)
+
+static inline uint64_t
+_bs_elma8_vkey (int16_t key)
+{
+  uint64_t u = (uint64_t) (key & 2047), sign = (uint64_t) ((key >> 11) & 1);
+
+  if (u > 384 || (key & 8192))
+    return ELMA8_VKEY_ZERO;
+  return u << 48 | sign << 63 | (u & 15);
+}
+
+/* out[i] = _bs_elma8_vkey (x[i]), i < n, with vector instructions where
+ * they are in use. */
+void _bs_elma8_vkeys (const int16_t *x, int64_t n, uint64_t *out);
+
+/* Register sums of a tile: sums[r][c] = Σ_t increment (A row r, B column c)
+ * for A's vector keys av (row r at av + r·lda) and B's interleaved
+ * bv[t·16 + c]; h[f] = (32 + p[f]) / 32.  Only for blocks where no partial
+ * sum can leave the register; `small` says that some nonzero product may
+ * have e_u = (ua + ub) >> 4 below 5 (increments that are not integers before
+ * their floor).  Returns 1, or 0 (nothing done) when no vector unit is in
+ * use. */
+int _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk,
+                         const double *h, bool small,
+                         int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS]);

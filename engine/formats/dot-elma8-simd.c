@@ -1,0 +1,247 @@
+/* dot-elma8-simd.c — the ELMA log8 kernel's inner loop on AVX-512, chosen at
+ * run time (dot-kernels.c keeps the scalar loops as the reference and for
+ * every other machine).
+ *
+ * What it computes.  ELMA adds, per product of two log8 values with log
+ * values La, Lb (units of 2^-4), the register increment
+ *   floor(±(32 + p[f]) · 2^(e - 5 + 24)),   L = La + Lb = 16·e + f,
+ * (elma.c, elma_product).  With u = L + 192 ∈ [0, 384] per operand and
+ * e_u = (ua + ub) >> 4 = e + 24, that is floor(±H[f] · 2^e_u) where
+ * H[f] = (32 + p[f]) / 32 ∈ [1, 2): a double with a 5-bit mantissa.  For
+ * e_u ≥ 5 it is an integer and the floor does nothing.
+ *
+ * Keys.  An operand becomes a 64-bit vector key (bs-dot-simd.h):
+ *   u << 48 | sign << 63 | (u & 15),   zero (and NaN) Z = 3673 << 52.
+ * Two keys add (one vpaddq) into S: bits 0–3 hold f (the low copies sum to
+ * f + 16·c, c the fraction's carry), bits 48–57 ua + ub — f, and from bit 52
+ * on e_u, the carry included — and bit 63 the product's sign (the carry of
+ * two signs leaves the word).  H[f] is looked up in registers (vpermi2pd
+ * reads bits 0–3 of S).  Adding S's bits from 52 up to H[f]'s bits adds e_u
+ * to its exponent and sets the sign: ±H[f] · 2^e_u exactly.  A zero key's
+ * field makes the exponent field 600 + e_b (zero × b, taken mod 2^12 with
+ * the sign) or 177 (zero × zero): a tiny value below 2^-398.
+ *
+ * Sums.  Each accumulator holds its register sum plus 1.5 · 2^52, a range
+ * where the doubles are exactly the integers, and the blocks given here are
+ * proved (dot-kernels.c) to keep every partial sum below 2^37.  Two loops:
+ *   - no small products (the tile's smallest keys say e_u ≥ 5 throughout):
+ *     the table holds H[f]'s bits minus f · 2^48 + f, so that adding all of
+ *     S leaves H[f] · 2^e_u · (1 + ε), ε = 16c · 2^-52 / H < 2^-47 — the
+ *     product plus less than 2^-10 — and the sum rounded to nearest is the
+ *     integer sum exactly; a zero's tiny value rounds away.  Four
+ *     instructions per eight products.
+ *   - small products possible: S's low bits are masked off (exact values),
+ *     zero lanes are found by a test of bits 58–62 (set only by a zero key)
+ *     and left out by a masked add, and the add rounds toward −∞ — the true
+ *     sum lies in [sum + floor, sum + floor + 1), so it adds floor(product).
+ * So every sum is the register's, bit for bit.  tests/test-nn-exact.c runs
+ * every kernel check on this path and on the scalar one. */
+#include "bs-dot-simd.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#endif
+
+#define ZERO_TEST 0x7c00000000000000ull   /* bits 58–62 */
+#define EXP_SIGN 0xfff0000000000000ull
+#define BIAS 0x1.8p52
+
+/* -1 unknown, else the level in use (0 scalar, 1 AVX-512) */
+static atomic_int simd_level = -1;
+
+static int
+detect (void)
+{
+  const char *env = getenv ("BITSCAPE_SIMD");
+
+  if (env && (strcmp (env, "0") == 0 || strcmp (env, "scalar") == 0))
+    return 0;
+#ifdef HAVE_X86
+  __builtin_cpu_init ();
+  if (__builtin_cpu_supports ("avx512f"))
+    return 1;
+#endif
+  return 0;
+}
+
+int
+bs_dot_simd (int want)
+{
+  int avail = 0, level = atomic_load (&simd_level);
+
+  if (level < 0)
+    {
+      level = detect ();
+      atomic_store (&simd_level, level);
+    }
+  if (want < 0)
+    return level;
+#ifdef HAVE_X86
+  __builtin_cpu_init ();
+  avail = __builtin_cpu_supports ("avx512f") ? 1 : 0;
+#endif
+  level = want < avail ? want : avail;
+  atomic_store (&simd_level, level);
+  return level;
+}
+
+#ifdef HAVE_X86
+#define TARGET __attribute__ ((target ("avx512f")))
+
+/* One product per lane of a (broadcast) and b, added into acc: the loop
+ * without small products (h: the adjusted table), and the exact one. */
+TARGET static inline __m512d
+step_fast (__m512d acc, __m512i a, __m512i b, __m512d hlo, __m512d hhi)
+{
+  __m512i s = _mm512_add_epi64 (a, b);
+  __m512i h = _mm512_castpd_si512 (_mm512_permutex2var_pd (hlo, s, hhi));
+  return _mm512_add_pd (acc, _mm512_castsi512_pd (_mm512_add_epi64 (h, s)));
+}
+
+TARGET static inline __m512d
+step_floor (__m512d acc, __m512i a, __m512i b, __m512d hlo, __m512d hhi, __m512i emask,
+            __m512i ztest)
+{
+  __m512i s = _mm512_add_epi64 (a, b);
+  __mmask8 nz = _mm512_testn_epi64_mask (s, ztest);
+  __m512i e = _mm512_and_si512 (s, emask);
+  __m512i h = _mm512_castpd_si512 (_mm512_permutex2var_pd (hlo, s, hhi));
+  return _mm512_mask_add_round_pd (acc, nz, acc, _mm512_castsi512_pd (_mm512_add_epi64 (h, e)),
+                                   _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+
+#define TILE_LOOP(STEP)                                                                    \
+  for (int64_t t = 0; t < kk; t++, bv += ELMA8_TILE_COLS)                                  \
+    {                                                                                      \
+      __m512i b0 = _mm512_loadu_si512 (bv), b1 = _mm512_loadu_si512 (bv + 8);              \
+      __m512i x;                                                                           \
+      x = _mm512_set1_epi64 ((long long) a0[t]);                                           \
+      c00 = STEP (c00, x, b0);                                                             \
+      c01 = STEP (c01, x, b1);                                                             \
+      x = _mm512_set1_epi64 ((long long) a1[t]);                                           \
+      c10 = STEP (c10, x, b0);                                                             \
+      c11 = STEP (c11, x, b1);                                                             \
+      x = _mm512_set1_epi64 ((long long) a2[t]);                                           \
+      c20 = STEP (c20, x, b0);                                                             \
+      c21 = STEP (c21, x, b1);                                                             \
+      x = _mm512_set1_epi64 ((long long) a3[t]);                                           \
+      c30 = STEP (c30, x, b0);                                                             \
+      c31 = STEP (c31, x, b1);                                                             \
+    }
+
+TARGET static void
+tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk, const double *h,
+             bool small, int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
+{
+  const __m512i emask = _mm512_set1_epi64 ((long long) EXP_SIGN);
+  const __m512i ztest = _mm512_set1_epi64 ((long long) ZERO_TEST);
+  const __m512d bias = _mm512_set1_pd (BIAS);
+  const uint64_t *a0 = av, *a1 = av + lda, *a2 = av + 2 * lda, *a3 = av + 3 * lda;
+  __m512d c00 = bias, c01 = bias, c10 = bias, c11 = bias;
+  __m512d c20 = bias, c21 = bias, c30 = bias, c31 = bias;
+  double out[8];
+
+  if (small)
+    {
+      const __m512d hlo = _mm512_loadu_pd (h), hhi = _mm512_loadu_pd (h + 8);
+#define STEP_FLOOR(c, x, b) step_floor (c, x, b, hlo, hhi, emask, ztest)
+      TILE_LOOP (STEP_FLOOR)
+#undef STEP_FLOOR
+    }
+  else
+    {
+      /* H[f]'s bits minus the bits S carries below 52 besides e_u: f · 2^48
+       * and the low copy's f (its carry, 16, is the ε above) */
+      uint64_t adj[16];
+      for (int f = 0; f < 16; f++)
+        {
+          uint64_t u;
+          memcpy (&u, &h[f], sizeof u);
+          adj[f] = u - ((uint64_t) f << 48) - (uint64_t) f;
+        }
+      const __m512d hlo = _mm512_castsi512_pd (_mm512_loadu_si512 (adj));
+      const __m512d hhi = _mm512_castsi512_pd (_mm512_loadu_si512 (adj + 8));
+#define STEP_FAST(c, x, b) step_fast (c, x, b, hlo, hhi)
+      TILE_LOOP (STEP_FAST)
+#undef STEP_FAST
+    }
+
+  {
+    __m512d acc[ELMA8_TILE_ROWS][2] = { { c00, c01 }, { c10, c11 }, { c20, c21 },
+                                        { c30, c31 } };
+    for (int r = 0; r < ELMA8_TILE_ROWS; r++)
+      for (int v = 0; v < 2; v++)
+        {
+          /* biased sums are integers in [2^52, 2^53): the difference is exact */
+          _mm512_storeu_pd (out, _mm512_sub_pd (acc[r][v], bias));
+          for (int c = 0; c < 8; c++)
+            sums[r][8 * v + c] = (int64_t) out[c];
+        }
+  }
+}
+
+/* Eight keys at a time: the same mapping as _bs_elma8_vkey. */
+TARGET static void
+vkeys_avx512 (const int16_t *x, int64_t n, uint64_t *out)
+{
+  const __m512i low = _mm512_set1_epi64 (2047), nib = _mm512_set1_epi64 (15);
+  const __m512i top = _mm512_set1_epi64 (384), nan = _mm512_set1_epi64 (8192);
+  const __m512i sign = _mm512_set1_epi64 ((long long) ((uint64_t) 1 << 63));
+  const __m512i zero = _mm512_set1_epi64 ((long long) ELMA8_VKEY_ZERO);
+  int64_t i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    {
+      __m512i k = _mm512_cvtepi16_epi64 (_mm_loadu_si128 ((const __m128i *) (x + i)));
+      __m512i u = _mm512_and_si512 (k, low);
+      __mmask8 z = _mm512_cmpgt_epi64_mask (u, top) | _mm512_test_epi64_mask (k, nan);
+      __m512i v = _mm512_or_si512 (_mm512_slli_epi64 (u, 48), _mm512_and_si512 (u, nib));
+      v = _mm512_or_si512 (v, _mm512_and_si512 (_mm512_slli_epi64 (k, 52), sign));
+      _mm512_storeu_si512 (out + i, _mm512_mask_mov_epi64 (v, z, zero));
+    }
+  for (; i < n; i++)
+    out[i] = _bs_elma8_vkey (x[i]);
+}
+#endif
+
+void
+_bs_elma8_vkeys (const int16_t *x, int64_t n, uint64_t *out)
+{
+#ifdef HAVE_X86
+  if (bs_dot_simd (-1) >= 1)
+    {
+      vkeys_avx512 (x, n, out);
+      return;
+    }
+#endif
+  for (int64_t i = 0; i < n; i++)
+    out[i] = _bs_elma8_vkey (x[i]);
+}
+
+int
+_bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk,
+                     const double *h, bool small,
+                     int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
+{
+#ifdef HAVE_X86
+  if (bs_dot_simd (-1) >= 1)
+    {
+      tile_avx512 (av, lda, bv, kk, h, small, sums);
+      return 1;
+    }
+#else
+  (void) av;
+  (void) lda;
+  (void) bv;
+  (void) kk;
+  (void) h;
+  (void) small;
+  (void) sums;
+#endif
+  return 0;
+}
