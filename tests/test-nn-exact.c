@@ -298,6 +298,23 @@ const int64_t *_bs_elma8_products (void);
  * up to 16 in magnitude (k = 16 keeps every sum inside the register), zeros
  * and -0 among them, through the loop with floors; and tiles whose values
  * are at least 2^-6 in magnitude through both loops. */
+/* ELMA8_VAL_* (bs-dot-simd.h) of a register content. */
+static int
+out_index (int64_t acc)
+{
+  int neg = acc < 0, p = 0;
+  uint64_t mag = neg ? (uint64_t) -acc : (uint64_t) acc;
+
+  if (mag < 256)
+    return ELMA8_VAL_SMALL (neg, (int) mag);
+  while ((mag >> p) > 1)
+    p++;
+  return ELMA8_VAL_BIG (neg, p, (int) ((mag >> (p - 7)) & 127),
+                        (mag & (((uint64_t) 1 << (p - 7)) - 1)) != 0);
+}
+
+static double index_of[ELMA8_VAL_N];
+
 static void
 test_kernel_elma8_vector_sums (void)
 {
@@ -313,6 +330,10 @@ test_kernel_elma8_vector_sums (void)
       g_test_skip ("no AVX-512 on this CPU: the scalar loops are tested alone");
       return;
     }
+  /* a value table whose entries are their own indices: the tile's gather
+   * then returns the index it computed */
+  for (int i = 0; i < ELMA8_VAL_N; i++)
+    index_of[i] = i;
   g_assert_nonnull (prod);
   for (int i = 0; i < 16; i++)
     h[i] = ldexp ((double) prod[384 + i], -24);
@@ -322,6 +343,7 @@ test_kernel_elma8_vector_sums (void)
       int16_t ka[R][K], kb[C][K];
       uint64_t av[R * K], bv[K * C];
       int64_t sums[R][C];
+      double vals[R][C];
       for (int r = 0; r < R + C; r++)
         for (int t = 0; t < K; t++)
           {
@@ -345,7 +367,8 @@ test_kernel_elma8_vector_sums (void)
           }
       for (int small = 1; small >= (large_only ? 0 : 1); small--)
         {
-          g_assert_cmpint (_bs_elma8_simd_tile (av, K, bv, K, h, small, sums), ==, 1);
+          g_assert_cmpint (_bs_elma8_simd_tile (av, K, bv, K, h, small, index_of, sums, vals),
+                           ==, 1);
           for (int r = 0; r < R; r++)
             for (int c = 0; c < C; c++)
               {
@@ -356,6 +379,8 @@ test_kernel_elma8_vector_sums (void)
                   g_error ("trial %d, loop %s: sum [%d][%d] = %" G_GINT64_FORMAT
                            ", elma.c's increments give %" G_GINT64_FORMAT, trial,
                            small ? "with floors" : "without", r, c, sums[r][c], want);
+                /* the output's index, worked out here from the sum */
+                g_assert_cmpfloat (vals[r][c], ==, (double) out_index (want));
               }
           tiles++;
         }

@@ -30,13 +30,24 @@ _bs_elma8_vkey (int16_t key)
  * they are in use. */
 void _bs_elma8_vkeys (const int16_t *x, int64_t n, uint64_t *out);
 
-/* Register sums of a tile: sums[r][c] = Σ_t increment (A row r, B column c)
- * for A's vector keys av (row r at av + r·lda) and B's interleaved
- * bv[t·16 + c]; h[f] = (32 + p[f]) / 32.  Only for blocks where no partial
- * sum can leave the register; `small` says that some nonzero product may
- * have e_u = (ua + ub) >> 4 below 5 (increments that are not integers before
- * their floor).  Returns 1, or 0 (nothing done) when no vector unit is in
- * use. */
+/* The value an ELMA log8 register content acc (inside the register) is
+ * emitted as, by index: |acc| < 2^8 at ELMA8_VAL_SMALL (negative, |acc|),
+ * else ELMA8_VAL_BIG (negative, p, the 7 bits below the leading one at p,
+ * whether any lower bit is set). */
+#define ELMA8_VAL_SMALL(neg, mag) ((neg) * 256 + (mag))
+#define ELMA8_VAL_BIG(neg, p, bits, sticky) \
+  (512 + (((neg) * 38 + (p)) * 128 + (bits)) * 2 + (sticky))
+#define ELMA8_VAL_N (512 + 2 * 38 * 128 * 2)
+
+/* A tile: sums[r][c] = Σ_t increment (A row r, B column c), the register's
+ * content, for A's vector keys av (row r at av + r·lda) and B's interleaved
+ * bv[t·16 + c]; h[f] = (32 + p[f]) / 32; and vals[r][c] = value[index of
+ * sums[r][c]] (value: ELMA8_VAL_N entries, see above).  Only for blocks
+ * where no partial sum can leave the register; `small` says that some
+ * nonzero product may have e_u = (ua + ub) >> 4 below 5 (increments that are
+ * not integers before their floor).  Returns 1, or 0 (nothing done) when no
+ * vector unit is in use. */
 int _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk,
-                         const double *h, bool small,
-                         int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS]);
+                         const double *h, bool small, const double *value,
+                         int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
+                         double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS]);

@@ -136,7 +136,8 @@ step_floor (__m512d acc, __m512i a, __m512i b, __m512d hlo, __m512d hhi, __m512i
 
 TARGET static void
 tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk, const double *h,
-             bool small, int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
+             bool small, const double *value, int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
+             double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
 {
   const __m512i emask = _mm512_set1_epi64 ((long long) EXP_SIGN);
   const __m512i ztest = _mm512_set1_epi64 ((long long) ZERO_TEST);
@@ -172,13 +173,41 @@ tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk, co
     }
 
   {
-    __m512d acc[ELMA8_TILE_ROWS][2] = { { c00, c01 }, { c10, c11 }, { c20, c21 },
-                                        { c30, c31 } };
+    const __m512d acc[ELMA8_TILE_ROWS][2] = { { c00, c01 }, { c10, c11 }, { c20, c21 },
+                                              { c30, c31 } };
+    const __m512i absmask = _mm512_set1_epi64 (INT64_MAX), low20 = _mm512_set1_epi64 (0xfffff);
+    const __m512i m127 = _mm512_set1_epi64 (127), low45 = _mm512_set1_epi64 ((1ll << 45) - 1);
+    const __m512d two52 = _mm512_set1_pd (0x1p52), d256 = _mm512_set1_pd (256.0);
+    /* ELMA8_VAL_BIG (neg, p, b, st) = base + neg·9728 + p·256 + b·2 + st */
+    const __m512i base = _mm512_set1_epi64 (ELMA8_VAL_BIG (0, 0, 0, 0) - 1023 * 256);
+    const __m512i negstep = _mm512_set1_epi64 (ELMA8_VAL_BIG (1, 0, 0, 0) - ELMA8_VAL_BIG (0, 0, 0, 0));
     for (int r = 0; r < ELMA8_TILE_ROWS; r++)
       for (int v = 0; v < 2; v++)
         {
           /* biased sums are integers in [2^52, 2^53): the difference is exact */
-          _mm512_storeu_pd (out, _mm512_sub_pd (acc[r][v], bias));
+          __m512d sum = _mm512_sub_pd (acc[r][v], bias);
+          __m512i bits = _mm512_castpd_si512 (sum);
+          __m512i mag = _mm512_and_si512 (bits, absmask);     /* |sum|, a double */
+          __mmask8 neg = _mm512_cmplt_epi64_mask (bits, _mm512_setzero_si512 ());
+          /* |sum| < 2^8: the integer itself, from the bits of |sum| + 2^52 */
+          __mmask8 lo = _mm512_cmp_pd_mask (_mm512_castsi512_pd (mag), d256, _CMP_LT_OQ);
+          __m512i ismall = _mm512_and_si512 (
+            _mm512_castpd_si512 (_mm512_add_pd (_mm512_castsi512_pd (mag), two52)), low20);
+          ismall = _mm512_mask_add_epi64 (ismall, neg, ismall, _mm512_set1_epi64 (256));
+          /* else the leading one's position p (the exponent field: 1023 + p
+           * is folded into base), the 7 bits below it, and the sticky bit —
+           * |sum| < 2^38, so every lower bit of the integer is in the
+           * mantissa below bit 45 */
+          __m512i ibig = _mm512_add_epi64 (base, _mm512_slli_epi64 (_mm512_srli_epi64 (mag, 52), 8));
+          ibig = _mm512_add_epi64 (
+            ibig, _mm512_slli_epi64 (_mm512_and_si512 (_mm512_srli_epi64 (mag, 45), m127), 1));
+          ibig = _mm512_mask_add_epi64 (ibig, _mm512_test_epi64_mask (mag, low45), ibig,
+                                        _mm512_set1_epi64 (1));
+          ibig = _mm512_mask_add_epi64 (ibig, neg, ibig, negstep);
+          _mm512_storeu_pd (vals[r] + 8 * v,
+                            _mm512_i64gather_pd (_mm512_mask_mov_epi64 (ibig, lo, ismall),
+                                                 value, 8));
+          _mm512_storeu_pd (out, sum);
           for (int c = 0; c < 8; c++)
             sums[r][8 * v + c] = (int64_t) out[c];
         }
@@ -225,13 +254,14 @@ _bs_elma8_vkeys (const int16_t *x, int64_t n, uint64_t *out)
 
 int
 _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk,
-                     const double *h, bool small,
-                     int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
+                     const double *h, bool small, const double *value,
+                     int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
+                     double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
 {
 #ifdef HAVE_X86
   if (bs_dot_simd (-1) >= 1)
     {
-      tile_avx512 (av, lda, bv, kk, h, small, sums);
+      tile_avx512 (av, lda, bv, kk, h, small, value, sums, vals);
       return 1;
     }
 #else
@@ -241,7 +271,9 @@ _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_
   (void) kk;
   (void) h;
   (void) small;
+  (void) value;
   (void) sums;
+  (void) vals;
 #endif
   return 0;
 }

@@ -374,6 +374,9 @@ typedef struct {
 
 static e8_out_table e8_out;
 static pthread_once_t e8_out_once = PTHREAD_ONCE_INIT;
+/* The vector path's version: the output's value (not its code) under the
+ * same index, flattened (bs-dot-simd.h, ELMA8_VAL_*). */
+static double e8_out_value[ELMA8_VAL_N];
 
 static void
 e8_out_init (void)
@@ -391,6 +394,22 @@ e8_out_init (void)
                                                                       false);
             }
     }
+  {
+    bs_format f;
+    char err[64];
+    if (bs_format_parse ("log8", &f, err, sizeof err) == 0)
+      {
+        for (int neg = 0; neg < 2; neg++)
+          for (int mag = 0; mag < 256; mag++)
+            e8_out_value[ELMA8_VAL_SMALL (neg, mag)] = bs_format_decode (&f, e8_out.small[neg][mag]);
+        for (int neg = 0; neg < 2; neg++)
+          for (int p = 8; p < 38; p++)
+            for (int b = 0; b < 128; b++)
+              for (int st = 0; st < 2; st++)
+                e8_out_value[ELMA8_VAL_BIG (neg, p, b, st)]
+                  = bs_format_decode (&f, e8_out.big[neg][p][b][st]);
+      }
+  }
 }
 
 /* acc within the register, -2^37 ≤ acc < 2^37, no overflow. */
@@ -750,14 +769,27 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
           safe = safe || elma8_safe_norms (k, ka, kb, dmax_of (x->l1, i0, rows),
                                            dmax_of (p->l1, j0, cols), kk);
           if (safe)
-            _bs_elma8_simd_tile (xv, kk, pv + pan * kk * TC, kk, k->h8, small, sums);
+            {
+              /* the outputs' values straight from the tile; NaN rows after */
+              double vals[TR][TC];
+              _bs_elma8_simd_tile (xv, kk, pv + pan * kk * TC, kk, k->h8, small,
+                                   e8_out_value, sums, vals);
+              for (int64_t r = 0; r < rows; r++)
+                for (int64_t c = 0; c < cols; c++)
+                  {
+                    int64_t ii = swap ? j0 + c : i0 + r, jj = swap ? i0 + r : j0 + c;
+                    out[ii * ldo + jj] = sa.nan[ii] || sb.nan[jj] ? NAN : vals[r][c];
+                    if (ovf)
+                      ovf[ii * ldo + jj] = false;
+                  }
+              continue;
+            }
           for (int64_t r = 0; r < rows; r++)
             for (int64_t c = 0; c < cols; c++)
               {
                 int64_t ii = swap ? j0 + c : i0 + r, jj = swap ? i0 + r : j0 + c, s;
                 bool o = false;
-                s = safe ? sums[r][c]
-                         : elma8_1x1 (k->prod, a + ii * lda, b + jj * ldb, kk, &o);
+                s = elma8_1x1 (k->prod, a + ii * lda, b + jj * ldb, kk, &o);
                 elma8_finish (k, kk, ii, jj, s, o, a, lda, b, ldb, sa.nan, sb.nan, out, ldo,
                               ovf);
               }

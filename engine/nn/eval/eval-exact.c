@@ -504,7 +504,8 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
  * the window lies in the padding (bs_im2col's columns, transposed, on kernel
  * operands of 2, 4 or 8 bytes). */
 #define DEFINE_IM2ROWS(NAME, T)                                                          \
-  static void NAME (const bs_geom *g, int64_t nc, const T *x, T zero, T *rows)           \
+  static void NAME (const bs_geom *g, int64_t nc, const T *x, T zero, const int64_t *off,  \
+                    T *rows)                                                             \
   {                                                                                      \
     int64_t kk = nc * g->kh * g->kw;                                                     \
     /* row by row of the output, so that the patches are written in order */           \
@@ -519,6 +520,21 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
             lo++;                                                                        \
           while (hi > lo && x0 + (hi - 1) * g->dw >= g->iw)                              \
             hi--;                                                                        \
+          if (three && lo == 0 && hi == 3 && oy * g->sh - g->pt >= 0                     \
+              && oy * g->sh - g->pt + (g->kh - 1) * g->dh < g->ih)                       \
+            {                                                                            \
+              /* the whole window inside the image: rows of three from the               \
+               * precomputed offsets of (c, ky) */                                       \
+              const T *base = x + (oy * g->sh - g->pt) * g->iw + x0;                     \
+              for (int64_t j = 0; j < nc * g->kh; j++, r += 3)                           \
+                {                                                                        \
+                  const T *src = base + off[j];                                          \
+                  r[0] = src[0];                                                         \
+                  r[1] = src[1];                                                         \
+                  r[2] = src[2];                                                         \
+                }                                                                        \
+              continue;                                                                  \
+            }                                                                            \
           for (int64_t c = 0; c < nc; c++)                                               \
             for (int64_t ky = 0; ky < g->kh; ky++, r += g->kw)                           \
               {                                                                          \
@@ -565,15 +581,18 @@ typedef struct {
   double s_x;
 } exact_ctx;
 
+/* off[c·kh + ky]: where row ky of channel c's window starts, relative to
+ * the window's first row in channel 0. */
 static void
-im2rows (const exact_ctx *c, const bs_geom *g, int64_t nc, const void *x, void *rows)
+im2rows (const exact_ctx *c, const bs_geom *g, int64_t nc, const void *x, const int64_t *off,
+         void *rows)
 {
   if (c->es == 2)
-    im2rows_16 (g, nc, x, c->zero.i16, rows);
+    im2rows_16 (g, nc, x, c->zero.i16, off, rows);
   else if (c->es == 4)
-    im2rows_32 (g, nc, x, c->zero.f32, rows);
+    im2rows_32 (g, nc, x, c->zero.f32, off, rows);
   else
-    im2rows_64 (g, nc, x, c->zero.f64, rows);
+    im2rows_64 (g, nc, x, c->zero.f64, off, rows);
 }
 
 /* Several images' patches go to one kernel call (the kernel's per-call work
@@ -593,6 +612,7 @@ conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *
   int64_t cg, mg, kk, np, in_plane, nb, images;
   char *rows = NULL;
   double *acc = NULL;
+  int64_t *off = NULL;
   int ret = -1;
 
   if (_bs_conv_dims (node, bs_exec_shape (x, L->info.input), &L->info.w_shape, &d, err,
@@ -608,11 +628,15 @@ conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *
   nb = nb < 1 ? 1 : nb > images ? images : nb;
   rows = malloc ((size_t) (nb * np * kk) * c->es + 1);
   acc = malloc ((size_t) (mg * nb * np) * sizeof *acc + 1);
-  if (!rows || !acc)
+  off = malloc ((size_t) (cg * d.g.kh) * sizeof *off + 1);
+  if (!rows || !acc || !off)
     {
       fail (err, errlen, "out of memory for layer %s", L->info.name);
       goto out;
     }
+  for (int64_t ch = 0; ch < cg; ch++)
+    for (int64_t ky = 0; ky < d.g.kh; ky++)
+      off[ch * d.g.kh + ky] = (ch * d.g.ih + ky * d.g.dh) * d.g.iw;
   for (int64_t n0 = 0; n0 < images; n0 += nb)
     for (int64_t gr = 0; gr < d.group; gr++)
       {
@@ -620,7 +644,7 @@ conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *
         const char *wg = c->w_ops + (size_t) (gr * mg * kk) * c->es;
         for (int64_t i = 0; i < bn; i++)
           im2rows (c, &d.g, cg, c->x_ops + (size_t) (((n0 + i) * d.c + gr * cg) * in_plane) * c->es,
-                   rows + (size_t) (i * np * kk) * c->es);
+                   off, rows + (size_t) (i * np * kk) * c->es);
         /* acc[o][i·np + p]: output channel o of image n0 + i at position p */
         if (bs_dot_kernel_run (c->kern, mg, cols, kk, wg, kk, rows, kk, acc, cols, NULL, err,
                                errlen) < 0)
@@ -643,6 +667,7 @@ conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *
 out:
   free (rows);
   free (acc);
+  free (off);
   return ret;
 }
 
