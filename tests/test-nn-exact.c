@@ -1258,6 +1258,39 @@ test_net_path (void)
   net_free (&net);
 }
 
+/* The weights are packed for the kernel once per configuration: the same
+ * weights under a new input format (another kernel: int32, then Kulisch,
+ * then int32 again) give what a fresh evaluator gives. */
+static void
+test_net_weights_repacked (void)
+{
+  static const char *const inputs[] = { "int8", "fp8_e5m2", "int8" };
+  Net net;
+  bs_evaluator *ev;
+  char err[256];
+
+  net_build (&net, 10);
+  ev = make_eval (&net, BS_EVAL_EXACT, 2);
+  for (size_t i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      bs_config *c = config4 ("int8", inputs[i], BS_ACC_EXACT, BS_SCALING_LAYER_POW2);
+      bs_evaluator *fresh = make_eval (&net, BS_EVAL_EXACT, 2);
+      bs_eval_result r, want;
+      g_assert_cmpint (bs_evaluator_run (ev, c, &r, err, sizeof err), ==, 0);
+      g_assert_cmpint (bs_evaluator_run (fresh, c, &want, err, sizeof err), ==, 0);
+      g_assert_cmpfloat (r.top1, ==, want.top1);
+      for (int j = 0; j < 4; j++)
+        bs_assert_same (r.layers[j].output_sqnr_db, want.layers[j].output_sqnr_db,
+                        "inputs %s, layer %d", inputs[i], j);
+      bs_eval_result_clear (&r);
+      bs_eval_result_clear (&want);
+      bs_evaluator_free (fresh);
+      bs_config_free (c);
+    }
+  bs_evaluator_free (ev);
+  net_free (&net);
+}
+
 /* A configuration the accumulator cannot take fails with the layer named. */
 static void
 test_net_refusals (void)
@@ -1323,6 +1356,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/exact/fp-sequential", test_net_fp_sequential);
   g_test_add_func ("/engine/nn/exact/unit-recovery", test_net_unit_recovery);
   g_test_add_func ("/engine/nn/exact/path", test_net_path);
+  g_test_add_func ("/engine/nn/exact/weights-repacked", test_net_weights_repacked);
   g_test_add_func ("/engine/nn/exact/refusals", test_net_refusals);
   return g_test_run ();
 }

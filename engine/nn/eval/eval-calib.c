@@ -309,7 +309,12 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
 
   key_of (lc, key, sizeof key);
   if (L->qw && strcmp (key, L->q_key) == 0)
-    return 0;
+    {
+      /* the same weights; the input format or accumulator may be new */
+      if (exact)
+        _bs_ev_exact_pack_weights (ev, j, lc);
+      return 0;
+    }
   if (bs_format_parse (lc->weight, &f, err, errlen) < 0)
     return -1;
   scaling = _bs_ev_scaling (&f, lc->scaling);
@@ -317,7 +322,7 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
     {
       /* the exact path's weights share qw's allocation (eval-private.h) */
       size_t head = ((size_t) n * sizeof *L->qw + 7) & ~(size_t) 7;
-      size_t bytes = exact ? head + (size_t) (n + L->channels) * sizeof (double)
+      size_t bytes = exact ? head + (size_t) (2 * n + L->channels) * sizeof (double)
                            : (size_t) n * sizeof *L->qw;
       if (!(L->qw = malloc (bytes)))
         {
@@ -328,6 +333,7 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
         {
           L->qw_unit = (double *) (void *) ((char *) L->qw + head);
           L->qw_scale = L->qw_unit + n;
+          L->w_ops = (char *) (L->qw_scale + L->channels);
         }
     }
   L->q_key[0] = '\0';

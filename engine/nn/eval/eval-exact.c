@@ -467,6 +467,49 @@ weights_transposed (const _bs_ev_layer *L)
   return !L->channel_major;
 }
 
+/* The kernel's name for a layer's formats and accumulator (w_ops_key). */
+static void
+kernel_key (const bs_dot_kernel *k, const bs_format *fw, const bs_format *fin, char *key,
+            size_t len)
+{
+  snprintf (key, len, "%s %s %s %s", bs_dot_kernel_kind (k), fw->name, fin->name,
+            bs_acc_name (bs_dot_kernel_acc (k)));
+}
+
+/* The weights as kernel operands, once per configuration (a combination the
+ * kernel refuses is left to the layer's run, which reports it). */
+static void
+pack_weights (_bs_ev_layer *L, const bs_format *fw, const bs_layer_config *lc)
+{
+  bs_format fin;
+  char why[200], key[sizeof L->w_ops_key];
+  bs_dot_kernel *k;
+
+  if (bs_format_parse (lc->input, &fin, why, sizeof why) < 0
+      || !(k = bs_dot_kernel_new (fw, &fin, lc->acc, why, sizeof why)))
+    return;
+  kernel_key (k, fw, &fin, key, sizeof key);
+  if (strcmp (key, L->w_ops_key) != 0)
+    {
+      L->w_ops_key[0] = '\0';
+      if (bs_dot_kernel_pack (k, 0, L->qw_unit, (size_t) L->w_count, L->w_ops, why, sizeof why)
+          == 0)
+        memcpy (L->w_ops_key, key, sizeof key);
+    }
+  bs_dot_kernel_free (k);
+}
+
+void
+_bs_ev_exact_pack_weights (bs_evaluator *ev, int j, const bs_layer_config *lc)
+{
+  _bs_ev_layer *L = &ev->layers[j];
+  bs_format fw;
+  char why[200];
+
+  if (L->qw_unit && L->qw_per_channel && bs_format_parse (lc->weight, &fw, why, sizeof why) == 0)
+    pack_weights (L, &fw, lc);
+}
+
 int
 _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_layer_config *lc,
                       char *err, size_t errlen)
@@ -496,6 +539,9 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
         memcpy (L->qw_unit, u, (size_t) n * sizeof *u);
     }
   free (u);
+  L->w_ops_key[0] = '\0';
+  if (ret == 0 && L->qw_per_channel)
+    pack_weights (L, f, lc);
   return ret;
 }
 
@@ -755,8 +801,9 @@ _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs
   exact_ctx c = { 0 };
   bs_format fw;
   bs_qopts qo = BS_QOPTS_INIT;
-  char why[200];
+  char why[200], key[sizeof L->w_ops_key];
   double zero = 0.0;
+  char *w_own = NULL;
   int ret = -1;
 
   (void) count;
@@ -777,7 +824,11 @@ _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs
     return fail (err, errlen, "layer %s: %s weights, %s inputs: %s", L->info.name, fw.name,
                  fin->name, why);
   c.es = bs_dot_kernel_operand_size (c.kern);
-  c.w_ops = malloc ((size_t) L->w_count * c.es + 1);
+  kernel_key (c.kern, &fw, fin, key, sizeof key);
+  if (strcmp (key, L->w_ops_key) == 0)
+    c.w_ops = L->w_ops;            /* packed with the configuration */
+  else
+    w_own = c.w_ops = malloc ((size_t) L->w_count * c.es + 1);
   c.x_ops = malloc ((size_t) m * c.es + 1);
   if (!c.w_ops || !c.x_ops)
     {
@@ -787,8 +838,8 @@ _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs
 
   /* operands: the weights (side 0) and this chunk's input (side 1) */
   qo.scale = in_scale;   /* as the evaluator quantized the input */
-  if (bs_dot_kernel_pack (c.kern, 0, L->qw_unit, (size_t) L->w_count, c.w_ops, why,
-                          sizeof why) < 0
+  if ((w_own && bs_dot_kernel_pack (c.kern, 0, L->qw_unit, (size_t) L->w_count, c.w_ops, why,
+                                    sizeof why) < 0)
       || input_operands (c.kern, fin, raw, q, m, in_scale, &qo, c.x_ops, why, sizeof why) < 0
       || bs_dot_kernel_pack (c.kern, 1, &zero, 1, &c.zero, why, sizeof why) < 0)
     {
@@ -802,7 +853,7 @@ _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs
     ret = gemm_layer (&c, node, x, err, errlen);
 
 out:
-  free (c.w_ops);
+  free (w_own);
   free (c.x_ops);
   bs_dot_kernel_free (c.kern);
   return ret;

@@ -38,6 +38,12 @@ typedef struct {
   double *qw_unit;
   double *qw_scale;
   bool qw_per_channel;
+  /* … and those values packed as operands (side 0) of the kernel named by
+   * w_ops_key (kind, formats, accumulator), made once per configuration so
+   * that chunks do not repack them; up to 8 bytes per weight, in the same
+   * allocation.  w_ops_key is empty when they were not made. */
+  char *w_ops;
+  char w_ops_key[96];
   /* input and output statistics of the last run (reused when the prefix
    * cache skips the layer) */
   int64_t last_z_fp32, last_z;
@@ -97,6 +103,10 @@ double _bs_sqnr_db (double signal, double noise);
 int _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc,
                         const bs_format *fin, double in_scale, bs_exec *x, const float *q,
                         int64_t count, char *err, size_t errlen);
+/* Pack layer j's exact weights (L->w_ops) for the kernel lc's formats and
+ * accumulator name, unless they already are (see w_ops_key). */
+void _bs_ev_exact_pack_weights (bs_evaluator *ev, int j, const bs_layer_config *lc);
+
 /* Fill L->qw_unit from L->w for weight format f and choice lc, once L->qw
  * and L->qw_scale are made (called by _bs_ev_quantize_weights). */
 int _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_layer_config *lc,
