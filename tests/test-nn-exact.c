@@ -85,8 +85,8 @@ check_kernel (const char *wa, const char *wb, bs_acc acc, int64_t m, int64_t n, 
   pb = g_malloc (es * n * ldb);
   g_assert_cmpint (bs_dot_kernel_pack (kern, 0, ua, m * lda, pa, err, sizeof err), ==, 0);
   g_assert_cmpint (bs_dot_kernel_pack (kern, 1, ub, n * ldb, pb, err, sizeof err), ==, 0);
-  /* on the scalar loops, then on the vector ones where the CPU has them */
-  for (int level = 0; level <= 1; level++)
+  /* on the scalar loops, then on each level of vector ones the CPU has */
+  for (int level = 0; level <= 2; level++)
     {
       if (bs_dot_simd (level) != level)
         break;
@@ -106,7 +106,7 @@ check_kernel (const char *wa, const char *wb, bs_acc acc, int64_t m, int64_t n, 
             g_assert_cmpint (ovf[i * n + j], ==, r.overflow);
           }
     }
-  bs_dot_simd (1);
+  bs_dot_simd (2);
   g_free (pa);
   g_free (pb);
   g_free (out);
@@ -323,69 +323,74 @@ test_kernel_elma8_vector_sums (void)
   const int64_t *prod = _bs_elma8_products ();
   bs_test_rng rng = { 22 };
   double h[16];
-  int tiles = 0;
+  int tiles = 0, levels = 0;
 
-  if (bs_dot_simd (1) != 1)
-    {
-      g_test_skip ("no AVX-512 on this CPU: the scalar loops are tested alone");
-      return;
-    }
-  /* a value table whose entries are their own indices: the tile's gather
-   * then returns the index it computed */
-  for (int i = 0; i < ELMA8_VAL_N; i++)
-    index_of[i] = i;
   g_assert_nonnull (prod);
   for (int i = 0; i < 16; i++)
     h[i] = ldexp ((double) prod[384 + i], -24);
-  for (int trial = 0; trial < 2000; trial++)
+  /* a value table whose entries are their own indices: the tile's output
+   * values are then the indices it computed */
+  for (int i = 0; i < ELMA8_VAL_N; i++)
+    index_of[i] = i;
+  for (int level = 1; level <= 2; level++)
     {
-      gboolean large_only = trial % 2;
-      int16_t ka[R][K], kb[C][K];
-      uint64_t av[R * K], bv[K * C];
-      int64_t sums[R][C];
-      double vals[R][C];
-      for (int r = 0; r < R + C; r++)
-        for (int t = 0; t < K; t++)
-          {
-            double v;
-            bool bad = false;
-            do
-              v = bs_format_decode (&f, (uint32_t) (bs_test_rng_next (&rng) % 256));
-            while (isnan (v) || fabs (v) > 16 || (large_only && v != 0 && fabs (v) < 0x1p-6));
-            int16_t key = (int16_t) _bs_elma8_key (v, &bad);
-            g_assert_false (bad);
-            if (r < R)
-              {
-                ka[r][t] = key;
-                av[r * K + t] = _bs_elma8_vkey (key);
-              }
-            else
-              {
-                kb[r - R][t] = key;
-                bv[t * C + r - R] = _bs_elma8_vkey (key);
-              }
-          }
-      for (int small = 1; small >= (large_only ? 0 : 1); small--)
+      if (bs_dot_simd (level) != level)
+        break;
+      levels++;
+      for (int trial = 0; trial < 2000; trial++)
         {
-          g_assert_cmpint (_bs_elma8_simd_tile (av, K, bv, K, h, small, index_of, sums, vals),
-                           ==, 1);
-          for (int r = 0; r < R; r++)
-            for (int c = 0; c < C; c++)
+          gboolean large_only = trial % 2;
+          int16_t ka[R][K], kb[C][K];
+          uint64_t av[R * K], bv[K * C];
+          int64_t sums[R][C];
+          double vals[R][C];
+          for (int r = 0; r < R + C; r++)
+            for (int t = 0; t < K; t++)
               {
-                int64_t want = 0;
-                for (int t = 0; t < K; t++)
-                  want += prod[(ka[r][t] + kb[c][t]) & 4095];
-                if (sums[r][c] != want)
-                  g_error ("trial %d, loop %s: sum [%d][%d] = %" G_GINT64_FORMAT
-                           ", elma.c's increments give %" G_GINT64_FORMAT, trial,
-                           small ? "with floors" : "without", r, c, sums[r][c], want);
-                /* the output's index, worked out here from the sum */
-                g_assert_cmpfloat (vals[r][c], ==, (double) out_index (want));
+                double v;
+                bool bad = false;
+                do
+                  v = bs_format_decode (&f, (uint32_t) (bs_test_rng_next (&rng) % 256));
+                while (isnan (v) || fabs (v) > 16
+                       || (large_only && v != 0 && fabs (v) < 0x1p-6));
+                int16_t key = (int16_t) _bs_elma8_key (v, &bad);
+                g_assert_false (bad);
+                if (r < R)
+                  ka[r][t] = key;
+                else
+                  kb[r - R][t] = key;
               }
-          tiles++;
+          /* three rows, the fourth padding (a zero row: its sums are 0) */
+          _bs_elma8_simd_rows (&ka[0][0], K, R - 1, K, av);
+          _bs_elma8_simd_panel (&kb[0][0], K, C, K, bv);
+          for (int small = 1; small >= (large_only ? 0 : 1); small--)
+            {
+              g_assert_cmpint (_bs_elma8_simd_tile (av, K, bv, K, h, small, index_of, sums,
+                                                    vals), ==, 1);
+              for (int r = 0; r < R; r++)
+                for (int c = 0; c < C; c++)
+                  {
+                    int64_t want = 0;
+                    for (int t = 0; r < R - 1 && t < K; t++)
+                      want += prod[(ka[r][t] + kb[c][t]) & 4095];
+                    if (sums[r][c] != want)
+                      g_error ("level %d, trial %d, loop %s: sum [%d][%d] = %" G_GINT64_FORMAT
+                               ", elma.c's increments give %" G_GINT64_FORMAT, level, trial,
+                               small ? "with floors" : "without", r, c, sums[r][c], want);
+                    /* the output's index, worked out here from the sum */
+                    g_assert_cmpfloat (vals[r][c], ==, (double) out_index (want));
+                  }
+              tiles++;
+            }
         }
     }
-  g_assert_cmpint (tiles, ==, 3000);
+  bs_dot_simd (2);
+  if (levels == 0)
+    {
+      g_test_skip ("no AVX2 or AVX-512 on this CPU: the scalar loops are tested alone");
+      return;
+    }
+  g_assert_cmpint (tiles, ==, 3000 * levels);
 
   /* the vector conversion of keys, every int16 key (valid ones and all the
    * others, which must give the zero key) against the scalar mapping */

@@ -733,25 +733,14 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
     }
   pthread_once (&e8_out_once, e8_out_init);
   for (int64_t pan = 0; pan < npan; pan++)
-    for (int64_t c = 0; c < TC; c++)
-      {
-        int64_t row = pan * TC + c;
-        uint64_t *dst = pv + pan * kk * TC + c;
-        const int16_t *src = p->x + row * p->ld;
-        for (int64_t t = 0; t < kk; t++)
-          dst[t * TC] = row < p->rows ? _bs_elma8_vkey (src[t]) : ELMA8_VKEY_ZERO;
-      }
+    _bs_elma8_simd_panel (p->x + pan * TC * p->ld, p->ld, p->rows - pan * TC, kk,
+                          pv + pan * kk * TC);
 
   for (int64_t i0 = 0; i0 < x->rows; i0 += TR)
     {
       int64_t rows = x->rows - i0 < TR ? x->rows - i0 : TR;
       int ka = max_of (x->max, i0, rows), la = min_of (x->min, i0, rows);
-      for (int64_t r = 0; r < TR; r++)
-        if (r < rows)
-          _bs_elma8_vkeys (x->x + (i0 + r) * x->ld, kk, xv + r * kk);
-        else
-          for (int64_t t = 0; t < kk; t++)
-            xv[r * kk + t] = ELMA8_VKEY_ZERO;
+      _bs_elma8_simd_rows (x->x + i0 * x->ld, x->ld, rows, kk, xv);
       for (int64_t pan = 0; pan < npan; pan++)
         {
           int64_t j0 = pan * TC, cols = p->rows - j0 < TC ? p->rows - j0 : TC;
