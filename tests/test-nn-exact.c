@@ -259,7 +259,7 @@ test_kernel_elma8_vector_loops (void)
   bs_test_rng rng = { 21 };
 
   for (size_t s = 0; s < G_N_ELEMENTS (shapes); s++)
-    for (int small = 0; small < 2; small++)
+    for (int small = 0; small < 3; small++)
       {
         int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
         double *a = g_new (double, m * k), *b = g_new (double, n * k);
@@ -276,11 +276,21 @@ test_kernel_elma8_vector_loops (void)
             else
               b[i - m * k] = v;
           }
-        if (small)
+        if (small == 1)
           {
             a[k / 2] = -0x1p-12;           /* row 0 */
             b[(n - 1) * k + k / 3] = 0x1p-12; /* the last row of B */
           }
+        if (small == 2)
+          /* whole columns of zeros in both (the side with more rows is
+           * broadcast; its all-zero t are skipped) */
+          for (int64_t t = 0; t < k; t += 3)
+            {
+              for (int64_t i = 0; i < m; i++)
+                a[i * k + t] = 0.0;
+              for (int64_t j = 0; j < n; j++)
+                b[j * k + t] = j % 2 ? 0.0 : -0.0;
+            }
         check_kernel ("log8", "log8", BS_ACC_ELMA, m, n, k, k, k, a, b, "elma8");
         g_free (a);
         g_free (b);
@@ -324,8 +334,11 @@ test_kernel_elma8_vector_sums (void)
   bs_test_rng rng = { 22 };
   double h[16];
   int tiles = 0, levels = 0;
+  int32_t all_t[K];
 
   g_assert_nonnull (prod);
+  for (int i = 0; i < K; i++)
+    all_t[i] = i;
   for (int i = 0; i < 16; i++)
     h[i] = ldexp ((double) prod[384 + i], -24);
   /* a value table whose entries are their own indices: the tile's output
@@ -365,8 +378,8 @@ test_kernel_elma8_vector_sums (void)
           _bs_elma8_simd_panel (&kb[0][0], K, C, K, bv);
           for (int small = 1; small >= (large_only ? 0 : 1); small--)
             {
-              g_assert_cmpint (_bs_elma8_simd_tile (av, K, bv, K, h, small, index_of, sums,
-                                                    vals), ==, 1);
+              g_assert_cmpint (_bs_elma8_simd_tile (av, K, bv, all_t, K, h, small, index_of,
+                                                    sums, vals), ==, 1);
               for (int r = 0; r < R; r++)
                 for (int c = 0; c < C; c++)
                   {
@@ -391,6 +404,47 @@ test_kernel_elma8_vector_sums (void)
       return;
     }
   g_assert_cmpint (tiles, ==, 3000 * levels);
+
+  /* the live t of four rows: every t where some row holds a key of a
+   * nonzero value, at each level */
+  for (int level = 0; level <= 2; level++)
+    {
+      enum { KK = 75 };
+      int16_t rows[4][KK];
+      int32_t ts[KK];
+      if (bs_dot_simd (level) != level)
+        break;
+      for (int trial = 0; trial < 200; trial++)
+        {
+          int64_t nt, want = 0;
+          int nrows = 1 + trial % 4;
+          for (int r = 0; r < 4; r++)
+            for (int t = 0; t < KK; t++)
+              {
+                uint32_t pick = (uint32_t) (bs_test_rng_next (&rng) % 8);
+                bool bad;
+                /* mostly zeros (±0: keys 900, 2948), NaN's key, or a value */
+                rows[r][t] = pick < 5 ? (int16_t) (pick % 2 ? 900 : 900 + 2048)
+                             : pick == 5 ? (int16_t) (8192 + 1000)
+                             : (int16_t) _bs_elma8_key (pick == 6 ? 0x1p-3 : -0x1p-1, &bad);
+              }
+          nt = _bs_elma8_simd_live (&rows[0][0], KK, nrows, KK, ts);
+          for (int t = 0; t < KK; t++)
+            {
+              bool any = false;
+              for (int r = 0; r < nrows; r++)
+                any |= rows[r][t] != 900 && rows[r][t] != 900 + 2048 && rows[r][t] != 8192 + 1000;
+              if (any)
+                {
+                  g_assert_cmpint (want, <, nt);
+                  g_assert_cmpint (ts[want], ==, t);
+                  want++;
+                }
+            }
+          g_assert_cmpint (nt, ==, want);
+        }
+    }
+  bs_dot_simd (2);
 
   /* the vector conversion of keys, every int16 key (valid ones and all the
    * others, which must give the zero key) against the scalar mapping */

@@ -51,15 +51,21 @@ void _bs_elma8_simd_panel (const int16_t *p, int64_t ld, int64_t rows, int64_t k
   (512 + (((neg) * 38 + (p)) * 128 + (bits)) * 2 + (sticky))
 #define ELMA8_VAL_N (512 + 2 * 38 * 128 * 2)
 
-/* A tile: sums[r][c] = Σ_t increment (A row r, B column c), the register's
- * content, for A's vector keys av (row r at av + r·lda) and B's interleaved
- * bv[t·16 + c]; h[f] = (32 + p[f]) / 32; and vals[r][c] = value[index of
- * sums[r][c]] (value: ELMA8_VAL_N entries, see above).  Only for blocks
- * where no partial sum can leave the register; `small` says that some
- * nonzero product may have e_u = (ua + ub) >> 4 below 5 (increments that are
- * not integers before their floor).  Returns 1, or 0 (nothing done) when no
+/* The t < kk where some of the `rows` rows of x (leading dimension ld)
+ * holds a nonzero value, in order, into ts; returns how many. */
+int64_t _bs_elma8_simd_live (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, int32_t *ts);
+
+/* A tile: sums[r][c] = Σ_t increment (A row r, B column c) over the t
+ * listed in ts[0…nt) — the caller leaves out the t where every row of A
+ * holds zero — the register's content, for A's keys av (row r at av + r·lda)
+ * and B's panel bv[t·16 + c] (_bs_elma8_simd_rows, _bs_elma8_simd_panel);
+ * h[f] = (32 + p[f]) / 32; and vals[r][c] = value[index of sums[r][c]]
+ * (value: ELMA8_VAL_N entries, see above).  Only for blocks where no
+ * partial sum can leave the register; `small` says that some nonzero
+ * product may have e_u = (ua + ub) >> 4 below 5 (increments that are not
+ * integers before their floor).  Returns 1, or 0 (nothing done) when no
  * vector unit is in use. */
-int _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk,
-                         const double *h, bool small, const double *value,
+int _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, const int32_t *ts,
+                         int64_t nt, const double *h, bool small, const double *value,
                          int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
                          double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS]);

@@ -139,9 +139,11 @@ step_floor (__m512d acc, __m512i a, __m512i b, __m512d hlo, __m512d hhi, __m512i
 }
 
 #define TILE_LOOP(STEP)                                                                    \
-  for (int64_t t = 0; t < kk; t++, bv += ELMA8_TILE_COLS)                                  \
+  for (int64_t i = 0; i < nt; i++)                                                         \
     {                                                                                      \
-      __m512i b0 = _mm512_loadu_si512 (bv), b1 = _mm512_loadu_si512 (bv + 8);              \
+      const int64_t t = ts[i];                                                             \
+      const uint64_t *bt = bv + t * ELMA8_TILE_COLS;                                       \
+      __m512i b0 = _mm512_loadu_si512 (bt), b1 = _mm512_loadu_si512 (bt + 8);              \
       __m512i x;                                                                           \
       x = _mm512_set1_epi64 ((long long) a0[t]);                                           \
       c00 = STEP (c00, x, b0);                                                             \
@@ -158,8 +160,8 @@ step_floor (__m512d acc, __m512i a, __m512i b, __m512d hlo, __m512d hhi, __m512i
     }
 
 TARGET static void
-tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk, const double *h,
-             bool small, const double *value, int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
+tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, const int32_t *ts, int64_t nt,
+             const double *h, bool small, const double *value, int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
              double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
 {
   const __m512i emask = _mm512_set1_epi64 ((long long) EXP_SIGN);
@@ -272,8 +274,8 @@ vkeys_avx512 (const int16_t *x, int64_t n, uint64_t *out)
  * applied where small products may occur; the products are widened to
  * doubles and summed exactly (integers below 2^37). */
 TARGET2 static void
-tile_avx2 (const uint32_t *av, int64_t lda, const uint32_t *bv, int64_t kk, const double *h,
-           bool small, int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
+tile_avx2 (const uint32_t *av, int64_t lda, const uint32_t *bv, const int32_t *ts, int64_t nt,
+           const double *h, bool small, int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
 {
   float hf[16];
   for (int f = 0; f < 16; f++)
@@ -287,11 +289,13 @@ tile_avx2 (const uint32_t *av, int64_t lda, const uint32_t *bv, int64_t kk, cons
   for (int half = 0; half < 2; half++)
     for (int r0 = 0; r0 < ELMA8_TILE_ROWS; r0 += 2)
       {
-        const uint32_t *a0 = av + r0 * lda, *a1 = a0 + lda, *b = bv + 8 * half;
+        const uint32_t *a0 = av + r0 * lda, *a1 = a0 + lda;
         __m256d s00 = _mm256_setzero_pd (), s01 = s00, s10 = s00, s11 = s00;
-        for (int64_t t = 0; t < kk; t++, b += ELMA8_TILE_COLS)
+        for (int64_t i = 0; i < nt; i++)
           {
-            __m256i bk = _mm256_loadu_si256 ((const __m256i *) b);
+            const int64_t t = ts[i];
+            __m256i bk = _mm256_loadu_si256 ((const __m256i *) (bv + t * ELMA8_TILE_COLS
+                                                                + 8 * half));
 #define AVX2_STEP(A, LO, HI)                                                               \
             {                                                                              \
               __m256i s = _mm256_add_epi32 (_mm256_set1_epi32 ((int) (A)), bk);            \
@@ -325,6 +329,60 @@ tile_avx2 (const uint32_t *av, int64_t lda, const uint32_t *bv, int64_t kk, cons
       }
 }
 #endif
+
+#ifdef HAVE_X86
+/* Sixteen t at a time: a lane is live where any row's key is a nonzero
+ * value (low bits ≤ 384); the live t are compressed into ts. */
+TARGET static int64_t
+live_avx512 (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, int32_t *ts)
+{
+  const __m512i low = _mm512_set1_epi32 (2047), top = _mm512_set1_epi32 (384);
+  const __m512i step = _mm512_set1_epi32 (16);
+  __m512i idx = _mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  int64_t t = 0, nt = 0;
+
+  for (; t + 16 <= kk; t += 16, idx = _mm512_add_epi32 (idx, step))
+    {
+      __mmask16 live = 0;
+      for (int64_t r = 0; r < rows; r++)
+        {
+          __m512i k = _mm512_cvtepi16_epi32 (_mm256_loadu_si256 ((const __m256i *) (x + r * ld + t)));
+          live |= _mm512_cmple_epi32_mask (_mm512_and_si512 (k, low), top);
+        }
+      _mm512_mask_compressstoreu_epi32 (ts + nt, live, idx);
+      nt += __builtin_popcount (live);
+    }
+  for (; t < kk; t++)
+    {
+      bool any = false;
+      for (int64_t r = 0; r < rows; r++)
+        any |= (x[r * ld + t] & 2047) <= 384;
+      ts[nt] = (int32_t) t;
+      nt += any;
+    }
+  return nt;
+}
+#endif
+
+int64_t
+_bs_elma8_simd_live (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, int32_t *ts)
+{
+  int64_t nt = 0;
+
+#ifdef HAVE_X86
+  if (bs_dot_simd (-1) >= 2)
+    return live_avx512 (x, ld, rows, kk, ts);
+#endif
+  for (int64_t t = 0; t < kk; t++)
+    {
+      bool any = false;
+      for (int64_t r = 0; r < rows; r++)
+        any |= (x[r * ld + t] & 2047) <= 384;
+      ts[nt] = (int32_t) t;
+      nt += any;
+    }
+  return nt;
+}
 
 uint32_t
 _bs_elma8_vkey32 (int16_t key)
@@ -387,8 +445,8 @@ _bs_elma8_simd_panel (const int16_t *p, int64_t ld, int64_t rows, int64_t kk, ui
 }
 
 int
-_bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_t kk,
-                     const double *h, bool small, const double *value,
+_bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, const int32_t *ts,
+                     int64_t nt, const double *h, bool small, const double *value,
                      int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
                      double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
 {
@@ -396,13 +454,13 @@ _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_
   int level = bs_dot_simd (-1);
   if (level >= 2)
     {
-      tile_avx512 (av, lda, bv, kk, h, small, value, sums, vals);
+      tile_avx512 (av, lda, bv, ts, nt, h, small, value, sums, vals);
       return 1;
     }
   if (level == 1)
     {
       tile_avx2 ((const uint32_t *) (const void *) av, lda, (const uint32_t *) (const void *) bv,
-                 kk, h, small, sums);
+                 ts, nt, h, small, sums);
       for (int r = 0; r < ELMA8_TILE_ROWS; r++)
         for (int c = 0; c < ELMA8_TILE_COLS; c++)
           vals[r][c] = value[out_index (sums[r][c])];
@@ -412,7 +470,8 @@ _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, int64_
   (void) av;
   (void) lda;
   (void) bv;
-  (void) kk;
+  (void) ts;
+  (void) nt;
   (void) h;
   (void) small;
   (void) value;

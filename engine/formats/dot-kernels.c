@@ -723,10 +723,11 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
   int64_t npan = ((swap ? m : n) + TC - 1) / TC;
   uint64_t *pv = malloc ((size_t) (npan * kk * TC + 1) * sizeof *pv);
   uint64_t *xv = malloc ((size_t) (TR * kk + 1) * sizeof *xv);
+  int32_t *ts = malloc ((size_t) (kk + 1) * sizeof *ts);
   bool have_norms = false;
   int ret = -1;
 
-  if (!pv || !xv || e8_side_init (&sa, a, m, lda, kk) < 0 || e8_side_init (&sb, b, n, ldb, kk) < 0)
+  if (!pv || !xv || !ts || e8_side_init (&sa, a, m, lda, kk) < 0 || e8_side_init (&sb, b, n, ldb, kk) < 0)
     {
       _bs_fail (err, errlen, "out of memory");
       goto out;
@@ -740,6 +741,9 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
     {
       int64_t rows = x->rows - i0 < TR ? x->rows - i0 : TR;
       int ka = max_of (x->max, i0, rows), la = min_of (x->min, i0, rows);
+      /* only the t where some row holds a nonzero value (ReLU leaves many
+       * where none does: all their products are zero) */
+      int64_t nt = _bs_elma8_simd_live (x->x + i0 * x->ld, x->ld, rows, kk, ts);
       _bs_elma8_simd_rows (x->x + i0 * x->ld, x->ld, rows, kk, xv);
       for (int64_t pan = 0; pan < npan; pan++)
         {
@@ -761,7 +765,7 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
             {
               /* the outputs' values straight from the tile; NaN rows after */
               double vals[TR][TC];
-              _bs_elma8_simd_tile (xv, kk, pv + pan * kk * TC, kk, k->h8, small,
+              _bs_elma8_simd_tile (xv, kk, pv + pan * kk * TC, ts, nt, k->h8, small,
                                    e8_out_value, sums, vals);
               for (int64_t r = 0; r < rows; r++)
                 for (int64_t c = 0; c < cols; c++)
@@ -788,6 +792,7 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
 out:
   free (pv);
   free (xv);
+  free (ts);
   e8_side_clear (&sa);
   e8_side_clear (&sb);
   return ret;
