@@ -341,6 +341,82 @@ test_fp16_cpu (void)
 #endif
 }
 
+/* A power-of-two scale is applied in float over runs of elements, and a run
+ * holding one quotient outside the normal range (subnormal, beyond 2^100,
+ * NaN, infinite) takes the general path, the runs around it not.  Long
+ * buffers of ordinary values with such elements inside runs, at both ends of
+ * a run and next to each other, quantized into another buffer and in place
+ * (out = in): every element against the reference.  One of them is a
+ * quotient that float arithmetic would get wrong: with s = 2^20, x = (2.5 ·
+ * 2^-133 + 2^-151) · s is a normal float, but x · 2^-20 rounds to the float
+ * subnormal 2.5 · 2^-133, a tie in bf16 (quantum 2^-133 there) that goes to
+ * 2 · 2^-133, while x / s itself lies above the tie: 3 · 2^-133. */
+static void
+check_pow2_runs (const char *name, double scale)
+{
+  enum { N = 5000 };
+  bs_format f;
+  bs_test_rng rng = { 7 };
+  g_autofree float *in = g_new (float, N);
+  g_autofree float *out = g_new (float, N);
+  g_autofree float *inplace = g_new (float, N);
+  bs_qopts o = BS_QOPTS_INIT;
+  char err[200];
+  /* positions in and around runs of any length 256 … 4096 */
+  static const int at[] = { 0, 255, 256, 1023, 1024, 1500, 2047, 2048, 2049, 3333, 4095, 4999 };
+
+  get_format (name, &f);
+  o.scale = scale;
+  for (int i = 0; i < N; i++)
+    in[i] = (float) (bs_test_rng_float_log (&rng, -12, 12) * scale);
+  for (size_t k = 0; k < G_N_ELEMENTS (at); k++)
+    switch (k % 6)
+      {
+      case 0:
+        in[at[k]] = (float) (0x1p-131 * scale);    /* quotient subnormal */
+        break;
+      case 1:
+        in[at[k]] = (float) (-0x1p+110 * scale);   /* quotient beyond 2^100 */
+        break;
+      case 2:
+        in[at[k]] = NAN;
+        break;
+      case 3:
+        in[at[k]] = -INFINITY;
+        break;
+      case 4:
+        in[at[k]] = -0.0f;                         /* zero: stays on the fast path */
+        break;
+      default:
+        in[at[k]] = (float) ((2.5 * 0x1p-133 + 0x1p-151) * scale);
+        break;
+      }
+
+  memcpy (inplace, in, N * sizeof *in);
+  g_assert_cmpint (bs_format_quantize (&f, in, out, N, &o, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_format_quantize (&f, inplace, inplace, N, &o, err, sizeof err), ==, 0);
+  for (int i = 0; i < N; i++)
+    {
+      double ref;
+      g_assert_cmpint (bs_format_quantize_ref (&f, (double[]) { in[i] }, &ref, 1, &o, err,
+                                               sizeof err), ==, 0);
+      bs_assert_same (out[i], (float) ref, "%s(%a)·%a at %d", name, in[i], scale, i);
+      bs_assert_same (inplace[i], (float) ref, "%s(%a)·%a in place at %d", name, in[i], scale,
+                      i);
+    }
+}
+
+static void
+test_pow2_runs (void)
+{
+  static const char *const names[] = { "fp8_e4m3", "fp8_e5m2", "bf16", "fp16", "fp4_e2m1" };
+  static const double scales[] = { 0x1p-7, 0x1p+3, 0x1p+20, 0x1p-100 };
+
+  for (size_t i = 0; i < G_N_ELEMENTS (names); i++)
+    for (size_t k = 0; k < G_N_ELEMENTS (scales); k++)
+      check_pow2_runs (names[i], scales[k]);
+}
+
 static void
 test_parse_errors (void)
 {
@@ -375,5 +451,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/formats/fp32/identity", test_fp32_identity);
   g_test_add_func ("/engine/formats/fp16/cpu-conversion", test_fp16_cpu);
   g_test_add_func ("/engine/formats/float/parse-errors", test_parse_errors);
+  g_test_add_func ("/engine/formats/float/pow2-scale-runs", test_pow2_runs);
   return g_test_run ();
 }

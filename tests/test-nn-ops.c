@@ -1,6 +1,7 @@
 /* Every op of engine/nn on small tensors with results worked out by hand
  * (the arithmetic is in the comments), plus Conv's fast paths against
  * direct loops written here. */
+#include <stdio.h>
 #include <string.h>
 
 #include "bs-ops.h"
@@ -209,6 +210,138 @@ test_conv_random (void)
       bs_tensor_clear (&y2);
       bs_tensor_clear (&y3);
     }
+}
+
+/* A conv of d.n images gives each image the bits it gets alone.  The fast
+ * path multiplies the patches of several images in one GEMM where that pays
+ * (small outputs of large enough products), and an image's output must not
+ * depend on the images beside it: the evaluator's reference run and its
+ * chunks group images differently.  With against_loops, the batch is also
+ * checked against the loops above (slow under the sanitizers, so not for
+ * every case).  Returns whether bs_conv2d batched (it asks for more scratch
+ * for d.n images than for one). */
+static bool
+check_batch_bits (const bs_conv_dims *d, uint64_t seed, bool against_loops, const char *what)
+{
+  bs_conv_dims one = *d;
+  int64_t cg = d->c / d->group, in1, out1;
+  int64_t nx, nw, ny;
+  size_t sn, s1;
+  bool batched;
+
+  one.n = 1;
+  in1 = d->c * d->g.ih * d->g.iw;
+  out1 = d->m * d->g.oh * d->g.ow;
+  nx = d->n * in1;
+  nw = d->m * cg * d->g.kh * d->g.kw;
+  ny = d->n * out1;
+  sn = bs_conv2d_scratch (d);
+  s1 = bs_conv2d_scratch (&one);
+  batched = sn > s1;
+
+  bs_tensor x = nn_random (1, D (nx), seed);
+  bs_tensor w = nn_random (1, D (nw), seed + 1);
+  bs_tensor b = nn_random (1, D (d->m), seed + 2);
+  g_autofree float *y = g_new (float, ny);
+  g_autofree float *y1 = g_new (float, ny);
+  g_autofree float *yr = g_new (float, ny);
+  g_autofree float *scratch = g_new (float, (sn > s1 ? sn : s1) + 1);
+
+  bs_conv2d (d, bs_tensor_f32 (&x), bs_tensor_f32 (&w), bs_tensor_f32 (&b), y, scratch);
+  for (int64_t n = 0; n < d->n; n++)
+    bs_conv2d (&one, bs_tensor_f32 (&x) + n * in1, bs_tensor_f32 (&w), bs_tensor_f32 (&b),
+               y1 + n * out1, scratch);
+  for (int64_t i = 0; i < ny; i++)
+    if (memcmp (&y[i], &y1[i], sizeof y[i]) != 0)
+      g_error ("%s: image %lld, element %lld: %a in the batch, %a alone", what,
+               (long long) (i / out1), (long long) (i % out1), y[i], y1[i]);
+  if (against_loops)
+    {
+      naive_conv (d, bs_tensor_f32 (&x), bs_tensor_f32 (&w), bs_tensor_f32 (&b), yr);
+      nn_assert_close (y, yr, ny, 1e-4, what);
+    }
+  bs_tensor_clear (&x);
+  bs_tensor_clear (&w);
+  bs_tensor_clear (&b);
+  return batched;
+}
+
+/* d for n images of c channels, ih × iw, to m channels with a k×k kernel,
+ * stride s, symmetric padding pad and dilation dil, in groups. */
+static bs_conv_dims
+conv_dims (int64_t n, int64_t c, int64_t m, int64_t group, int64_t ih, int64_t iw, int64_t k,
+           int64_t s, int64_t pad, int64_t dil)
+{
+  bs_window win = { 0 };
+  bs_conv_dims d = { .n = n, .c = c, .m = m, .group = group };
+  char err[200];
+
+  win.nsp = 2;
+  for (int i = 0; i < 2; i++)
+    {
+      win.stride[i] = s;
+      win.dilation[i] = dil;
+      win.pad_begin[i] = pad;
+      win.pad_end[i] = pad;
+    }
+  g_assert_cmpint (bs_window_resolve (&win, ih, iw, k, k, &d.g, err, sizeof err), ==, 0);
+  return d;
+}
+
+static void
+test_conv_batch_bits (void)
+{
+  bs_test_rng r = { 99 };
+  int batched = 0;
+  /* the bundled ResNet's second block on 7 images (a whole batch and a
+   * part): 32 → 96 channels, 3×3 stride 2 (the phase path), then 96 → 96,
+   * 3×3 pads 1 at 7×7; and a pointwise conv with a small output */
+  bs_conv_dims block2_conv1 = conv_dims (7, 32, 96, 1, 14, 14, 3, 2, 1, 1);
+  bs_conv_dims block2_conv2 = conv_dims (7, 96, 96, 1, 7, 7, 3, 1, 1, 1);
+  bs_conv_dims pointwise = conv_dims (9, 640, 64, 1, 5, 5, 1, 1, 0, 1);
+
+  batched += check_batch_bits (&block2_conv1, 1, true, "resnet block2.conv1");
+  batched += check_batch_bits (&block2_conv2, 4, true, "resnet block2.conv2");
+  batched += check_batch_bits (&pointwise, 7, true, "pointwise");
+#if defined(__x86_64__)
+  /* the batched path ran (it is taken on x86-64 only) */
+  g_assert_cmpint (batched, ==, 3);
+#endif
+
+  /* random geometries with enough channels to batch: groups, strides 1 and
+   * 2, dilation, uneven pads, odd sizes, 1 to 6 images */
+  batched = 0;
+  for (int t = 0; t < 30; t++)
+    {
+      int64_t group = 1 + (int64_t) (bs_test_rng_next (&r) % 2);
+      int64_t cg = 32 + (int64_t) (bs_test_rng_next (&r) % 65);
+      int64_t mg = 64 + (int64_t) (bs_test_rng_next (&r) % 65);
+      int64_t k = 2 + (int64_t) (bs_test_rng_next (&r) % 2);
+      int64_t s = 1 + (int64_t) (bs_test_rng_next (&r) % 2);
+      int64_t dil = 1 + (int64_t) (bs_test_rng_next (&r) % 2);
+      int64_t ih = 4 + (int64_t) (bs_test_rng_next (&r) % 7);
+      int64_t iw = 4 + (int64_t) (bs_test_rng_next (&r) % 7);
+      int64_t n = 1 + (int64_t) (bs_test_rng_next (&r) % 6);
+      bs_window win = { 0 };
+      bs_conv_dims d = { .n = n, .c = group * cg, .m = group * mg, .group = group };
+      char err[200], what[64];
+
+      win.nsp = 2;
+      for (int i = 0; i < 2; i++)
+        {
+          win.stride[i] = s;
+          win.dilation[i] = dil;
+          win.pad_begin[i] = (int64_t) (bs_test_rng_next (&r) % 3);
+          win.pad_end[i] = (int64_t) (bs_test_rng_next (&r) % 3);
+        }
+      if (bs_window_resolve (&win, ih, iw, k, k, &d.g, err, sizeof err) < 0)
+        continue;
+      snprintf (what, sizeof what, "random conv %d", t);
+      batched += check_batch_bits (&d, 100 + (uint64_t) t, t % 5 == 0, what);
+    }
+#if defined(__x86_64__)
+  g_assert_cmpint (batched, >=, 5);
+#endif
 }
 
 /* Gemm, MatMul ---------------------------------------------------------------- */
@@ -698,6 +831,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/ops/conv/groups", test_conv_groups);
   g_test_add_func ("/engine/nn/ops/conv/auto-pad", test_conv_auto_pad);
   g_test_add_func ("/engine/nn/ops/conv/random-vs-loops", test_conv_random);
+  g_test_add_func ("/engine/nn/ops/conv/batch-same-bits", test_conv_batch_bits);
   g_test_add_func ("/engine/nn/ops/gemm", test_gemm);
   g_test_add_func ("/engine/nn/ops/matmul", test_matmul);
   g_test_add_func ("/engine/nn/ops/relu", test_relu);

@@ -68,9 +68,11 @@ typedef struct {
 } bs_conv_dims;
 
 /* y[n, m, oh, ow] = Σ x[n, c, ·, ·] · w[m, c/group, kh, kw] + b[m] (b may be
- * NULL).  Generic path: per image and group, im2col then one cblas_sgemm;
- * groups with one input channel (depthwise) use a direct loop.  scratch holds
- * bs_conv2d_scratch(d) floats (may be NULL when that is 0). */
+ * NULL).  Generic path: per group, im2col of one image (or, for small outputs,
+ * of a few images side by side) then one cblas_sgemm; an image's result does
+ * not depend on the images beside it.  Groups with one input channel
+ * (depthwise) use a direct loop.  scratch holds bs_conv2d_scratch(d) floats
+ * (may be NULL when that is 0), which grows with d->n up to a few images. */
 void bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b,
                 float *y, float *scratch);
 size_t bs_conv2d_scratch (const bs_conv_dims *d);

@@ -113,11 +113,11 @@ split_phases (const bs_geom *g, int64_t nc, const float *x, float *ph)
     }
 }
 
-/* im2col of a stride-2 window from the phases of its nc channels. */
+/* im2col of a stride-2 window from the phases of its nc channels; patch row
+ * r starts at cols + r·ld. */
 static void
-im2col_phases (const bs_geom *g, int64_t nc, const float *ph, float *cols)
+im2col_phases (const bs_geom *g, int64_t nc, const float *ph, float *cols, int64_t ld)
 {
-  int64_t p = g->oh * g->ow;
   int64_t h0 = phase_len (g->ih, 0), h1 = phase_len (g->ih, 1);
   int64_t w0 = phase_len (g->iw, 0), w1 = phase_len (g->iw, 1);
   /* offsets of phases (a, b) within a channel's block */
@@ -131,7 +131,7 @@ im2col_phases (const bs_geom *g, int64_t nc, const float *ph, float *cols)
           int64_t a = ty & 1, b = tx & 1;
           shifted_copy (ph + c * g->ih * g->iw + start[a][b], a ? h1 : h0, b ? w1 : w0,
                         (ty - a) / 2, (tx - b) / 2, g->oh, g->ow,
-                        cols + ((c * g->kh + ky) * g->kw + kx) * p);
+                        cols + ((c * g->kh + ky) * g->kw + kx) * ld);
         }
 }
 
@@ -144,16 +144,16 @@ strided_copy (float *r, const float *src, int64_t lo, int64_t hi, int64_t sw, in
     r[ox] = src[ox * sw + off];
 }
 
-void
-bs_im2col (const bs_geom *g, int64_t nc, const float *x, float *cols)
+/* bs_im2col with patch row r at cols + r·ld (ld ≥ oh·ow), so that the
+ * patches of several images can sit side by side. */
+static void
+im2col_ld (const bs_geom *g, int64_t nc, const float *x, float *cols, int64_t ld)
 {
-  int64_t p = g->oh * g->ow;
-
   for (int64_t c = 0; c < nc; c++)
     for (int64_t ky = 0; ky < g->kh; ky++)
       for (int64_t kx = 0; kx < g->kw; kx++)
         {
-          float *row = cols + ((c * g->kh + ky) * g->kw + kx) * p;
+          float *row = cols + ((c * g->kh + ky) * g->kw + kx) * ld;
           const float *plane = x + c * g->ih * g->iw;
           int64_t off = kx * g->dw - g->pl, lo, hi;
           if (g->sh == 1 && g->sw == 1)
@@ -184,6 +184,12 @@ bs_im2col (const bs_geom *g, int64_t nc, const float *x, float *cols)
         }
 }
 
+void
+bs_im2col (const bs_geom *g, int64_t nc, const float *x, float *cols)
+{
+  im2col_ld (g, nc, x, cols, g->oh * g->ow);
+}
+
 static bool
 is_pointwise (const bs_geom *g)
 {
@@ -199,14 +205,58 @@ is_depthwise (const bs_conv_dims *d)
   return d->group > 1 && d->c == d->group;
 }
 
+/* Images per GEMM.  OpenBLAS runs a product with few columns poorly: an
+ * image's output of 7 × 7 = 49 columns is three 16-wide tiles and a 1-wide
+ * edge, and each call packs the weights again.  So the patches of nb images
+ * are laid side by side, [k × nb·p], and multiplied in one call into an [mg ×
+ * nb·p] product, which is then copied to the images' planes: as many whole
+ * images as CONV_BATCH_COLS columns hold, while the patches and the product
+ * stay within about the L2 cache (1 MiB a core on the machines we measure),
+ * from which the GEMM packs them.  Wider outputs run one image at a time,
+ * straight into their planes: there the GEMM is as fast and the copy would
+ * cost more than it gains.
+ *
+ * An image's output must not depend on the images beside it (the evaluator's
+ * reference run and its chunks group images differently).  OpenBLAS (0.3 on
+ * x86-64) sums every column of a product the same way, whatever the number
+ * of columns — except in its small-matrix kernel, which it takes for
+ * products of at most 100³ multiply-adds and which sums some edge columns
+ * in another order.  So only GEMMs above that size per image are batched,
+ * and only on x86-64, where that is known (tests/test-nn-ops.c checks that
+ * a batch gives the bits of one image at a time). */
+#define CONV_BATCH_COLS ((int64_t) 256)
+#define CONV_BATCH_FLOATS ((int64_t) 256 * 1024)
+#define BLAS_SMALL_MACS 1e6
+
+static int64_t
+batch_images (const bs_conv_dims *d)
+{
+#if defined(__x86_64__)
+  int64_t cg = d->c / d->group, mg = d->m / d->group, p = d->g.oh * d->g.ow;
+  int64_t k = cg * d->g.kh * d->g.kw;
+  int64_t nb = CONV_BATCH_COLS / p, fit = CONV_BATCH_FLOATS / ((k + mg) * p);
+
+  nb = nb < fit ? nb : fit;
+  if (is_depthwise (d) || nb <= 1 || (double) mg * (double) p * (double) k <= BLAS_SMALL_MACS)
+    return 1;
+  return nb < d->n ? nb : d->n;
+#else
+  (void) d;
+  return 1;
+#endif
+}
+
 size_t
 bs_conv2d_scratch (const bs_conv_dims *d)
 {
-  int64_t cg = d->c / d->group;
-  if (is_depthwise (d) || is_pointwise (&d->g))
+  int64_t cg = d->c / d->group, mg = d->m / d->group, p = d->g.oh * d->g.ow;
+  int64_t nb = batch_images (d);
+
+  if (is_depthwise (d) || (nb == 1 && is_pointwise (&d->g)))
     return 0;
-  /* the patches, and for stride 2 the input's phases after them */
-  return (size_t) (cg * d->g.kh * d->g.kw * d->g.oh * d->g.ow
+  /* the patches of nb images; with nb > 1 their product; for stride 2 one
+   * image's phases */
+  return (size_t) (nb * cg * d->g.kh * d->g.kw * p + (nb > 1 ? nb * mg * p : 0)
                    + (uses_phases (&d->g) ? cg * d->g.ih * d->g.iw : 0));
 }
 
@@ -262,43 +312,61 @@ bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b
   const bs_geom *g = &d->g;
   int64_t cg = d->c / d->group, mg = d->m / d->group;
   int64_t k = cg * g->kh * g->kw, p = g->oh * g->ow, in_plane = g->ih * g->iw;
+  int64_t nb = batch_images (d);
+  /* scratch: patches [k × nb·p], product [mg × nb·p] (nb > 1), phases (it
+   * is NULL when none of them is needed) */
+  float *prod = nb > 1 ? scratch + nb * k * p : NULL;
+  float *ph = uses_phases (g) ? scratch + nb * k * p + (nb > 1 ? nb * mg * p : 0) : NULL;
 
-  for (int64_t n = 0; n < d->n; n++)
+  if (is_depthwise (d))
+    {
+      for (int64_t n = 0; n < d->n; n++)
+        for (int64_t gr = 0; gr < d->group; gr++)
+          for (int64_t o = 0; o < mg; o++)
+            depthwise_plane (g, x + (n * d->c + gr) * in_plane, w + (gr * mg + o) * k,
+                             b ? b[gr * mg + o] : 0.0f, y + (n * d->m + gr * mg + o) * p);
+      return;
+    }
+  for (int64_t n0 = 0; n0 < d->n; n0 += nb)
     for (int64_t gr = 0; gr < d->group; gr++)
       {
-        const float *xg = x + (n * d->c + gr * cg) * in_plane;
+        int64_t cnt = d->n - n0 < nb ? d->n - n0 : nb, ld = cnt * p;
         const float *wg = w + gr * mg * k;
-        float *yg = y + (n * d->m + gr * mg) * p;
-        const float *cols;
+        /* one image writes its output planes directly: [mg × p] is their
+         * layout */
+        float *out = nb > 1 ? prod : y + (n0 * d->m + gr * mg) * p;
+        const float *cols = scratch;
 
-        if (is_depthwise (d))
-          {
-            for (int64_t o = 0; o < mg; o++)
-              depthwise_plane (g, xg, wg + o * k, b ? b[gr * mg + o] : 0.0f, yg + o * p);
-            continue;
-          }
-        if (is_pointwise (g))
-          cols = xg;
-        else if (uses_phases (g))
-          {
-            float *ph = scratch + k * p;
-            split_phases (g, cg, xg, ph);
-            im2col_phases (g, cg, ph, scratch);
-            cols = scratch;
-          }
+        if (nb == 1 && is_pointwise (g))
+          cols = x + (n0 * d->c + gr * cg) * in_plane;
         else
-          {
-            bs_im2col (g, cg, xg, scratch);
-            cols = scratch;
-          }
+          for (int64_t j = 0; j < cnt; j++)
+            {
+              const float *xg = x + ((n0 + j) * d->c + gr * cg) * in_plane;
+              if (uses_phases (g))
+                {
+                  split_phases (g, cg, xg, ph);
+                  im2col_phases (g, cg, ph, scratch + j * p, ld);
+                }
+              else
+                im2col_ld (g, cg, xg, scratch + j * p, ld);
+            }
+        /* The bias goes in first and the GEMM adds to it (beta 1): where k
+         * is long, OpenBLAS adds its partial sums over blocks of k to C one
+         * after the other, and adding the bias last would round otherwise. */
         for (int64_t o = 0; o < mg; o++)
           {
             float bv = b ? b[gr * mg + o] : 0.0f;
-            for (int64_t i = 0; i < p; i++)
-              yg[o * p + i] = bv;
+            for (int64_t i = 0; i < ld; i++)
+              out[o * ld + i] = bv;
           }
-        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) mg, (int) p, (int) k, 1.0f,
-                     wg, (int) k, cols, (int) p, 1.0f, yg, (int) p);
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) mg, (int) ld, (int) k,
+                     1.0f, wg, (int) k, cols, (int) ld, 1.0f, out, (int) ld);
+        if (nb > 1)
+          for (int64_t j = 0; j < cnt; j++)
+            for (int64_t o = 0; o < mg; o++)
+              memcpy (y + ((n0 + j) * d->m + gr * mg + o) * p, out + o * ld + j * p,
+                      (size_t) p * sizeof *y);
       }
 }
 

@@ -27,6 +27,17 @@ typedef struct {
   bool exact;                /* the exact path */
   chunk_stats *stats;        /* one per chunk */
   int64_t chunk;
+  /* Layer j's quantized input is layer share_from[j]'s (-1: none) when both
+   * read the same value in the same format at the same scale (a residual
+   * block's first conv and its projection shortcut). */
+  int *share_from;
+  /* Per worker thread, n_layers + 1 buffers for quantized inputs, grown on
+   * demand and kept across layers and chunks (a fresh buffer of several MB
+   * per layer and chunk cost a page fault per 4 KiB): slot j for a layer
+   * whose input a later layer shares, slot n_layers for the others. */
+  float **qbuf;
+  size_t *qcap;              /* floats */
+  int n_qbuf;                /* threads */
 } run_ctx;
 
 static int fail (char *err, size_t errlen, const char *fmt, ...)
@@ -298,6 +309,84 @@ bounds_prepare (bs_evaluator *ev, int from)
     }
 }
 
+/* On x86-64 the counting loop below is also compiled for AVX2 and AVX-512,
+ * the widest the CPU has being chosen at load time (GCC's target_clones):
+ * on blocks in the L1 cache it runs about three times faster than SSE2. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define SIMD_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef SIMD_CLONES
+#define SIMD_CLONES
+#endif
+
+/* Zeros (either sign) among x[0, n): a 32-bit count per block, which
+ * vectorises. */
+SIMD_CLONES static int64_t
+count_zeros (const float *x, int64_t n)
+{
+  int64_t z = 0;
+
+  for (int64_t base = 0; base < n; base += 1 << 20)
+    {
+      int64_t m = n - base < 1 << 20 ? n - base : 1 << 20;
+      uint32_t zb = 0;
+      for (int64_t i = 0; i < m; i++)
+        zb += x[base + i] == 0.0f;
+      z += zb;
+    }
+  return z;
+}
+
+/* Layer j's input for this chunk, quantized into q, with the zeros of both
+ * counted into st.  An element format rounds each value on its own, so the
+ * three passes run block by block while the block is in the L1 cache; a
+ * block format (a scale per block of values, k-means over the tensor)
+ * quantizes the whole input at once, as before. */
+#define QUANT_BLOCK 4096
+
+static int
+quantize_input (run_ctx *rc, int j, const float *in, float *q, int64_t m, chunk_stats *st,
+                char *err, size_t errlen)
+{
+  bs_qopts qo = BS_QOPTS_INIT;
+  const bs_format *f = &rc->fin[j];
+  int64_t z_fp32 = 0, z = 0;
+  int64_t step = bs_format_is_block (f) ? (m > 0 ? m : 1) : QUANT_BLOCK;
+
+  qo.scale = rc->in_scale[j];
+  for (int64_t base = 0; base < m; base += step)
+    {
+      int64_t len = m - base < step ? m - base : step;
+      z_fp32 += count_zeros (in + base, len);
+      if (bs_format_quantize (f, in + base, q + base, (size_t) len, &qo, err, errlen) < 0)
+        return -1;
+      z += count_zeros (q + base, len);
+    }
+  st->in_zeros_fp32[j] += z_fp32;
+  st->in_zeros[j] += z;
+  return 0;
+}
+
+/* Slot `slot` of the calling thread's buffers, for n floats, or NULL when
+ * out of memory. */
+static float *
+thread_buffer (run_ctx *rc, int thread, int slot, size_t n)
+{
+  size_t k = (size_t) thread * (size_t) (rc->ev->n_layers + 1) + (size_t) slot;
+
+  if (thread < 0 || thread >= rc->n_qbuf)
+    return NULL;
+  if (n > rc->qcap[k])
+    {
+      free (rc->qbuf[k]);
+      rc->qbuf[k] = malloc (n * sizeof (float));
+      rc->qcap[k] = rc->qbuf[k] ? n : 0;
+    }
+  return rc->qbuf[k];
+}
+
 static int
 chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char *err,
           size_t errlen)
@@ -354,54 +443,55 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
                 }
             }
 
-          for (int64_t k = 0; k < m; k++)
-            st->in_zeros_fp32[j] += in[k] == 0.0f;
-          if (rc->quantize_input[j])
+          if (rc->quantize_input[j] && rc->share_from[j] >= rc->start_layer)
             {
-              bs_qopts qo = BS_QOPTS_INIT;
-              q = malloc ((size_t) m * sizeof *q);
-              if (!q)
-                return fail (err, errlen, "%s", "out of memory");
-              qo.scale = rc->in_scale[j];
-              if (bs_format_quantize (&rc->fin[j], in, q, (size_t) m, &qo, err, errlen) < 0)
-                {
-                  free (q);
-                  return -1;
-                }
+              /* an earlier layer of this chunk quantized the same values */
+              int i0 = rc->share_from[j];
+              q = thread_buffer (rc, thread, i0, (size_t) (m > 0 ? m : 1));
+              st->in_zeros_fp32[j] = st->in_zeros_fp32[i0];
+              st->in_zeros[j] = st->in_zeros[i0];
               ov.input = q;
-              for (int64_t k = 0; k < m; k++)
-                st->in_zeros[j] += q[k] == 0.0f;
+            }
+          else if (rc->quantize_input[j])
+            {
+              int slot = rc->share_from[j] == -2 ? j : ev->n_layers;
+              if (!(q = thread_buffer (rc, thread, slot, (size_t) (m > 0 ? m : 1))))
+                return fail (err, errlen, "%s", "out of memory");
+              if (quantize_input (rc, j, in, q, m, st, err, errlen) < 0)
+                return -1;
+              ov.input = q;
             }
           else
-            st->in_zeros[j] = st->in_zeros_fp32[j];
+            {
+              st->in_zeros_fp32[j] += count_zeros (in, m);
+              st->in_zeros[j] = st->in_zeros_fp32[j];
+            }
           if (rc->exact)
             {
               /* fp32 inputs are used as they are */
               const float *qin = q ? q : in;
               if (_bs_ev_exact_layer (ev, j, bs_config_layer (rc->cfg, j), &rc->fin[j],
                                       rc->in_scale[j], x, qin, count, err, errlen) < 0)
-                {
-                  free (q);
-                  return -1;
-                }
+                return -1;
             }
           else if (bs_exec_run_node (x, i, &ov, err, errlen) < 0)
-            {
-              free (q);
-              return -1;
-            }
-          free (q);
+            return -1;
 
           if (stat_n > 0)
             {
+              /* running sums in registers, in the same order as ever (a
+               * chunk's sums start from zero) */
               const float *out = bs_exec_data (x, L->info.output);
               const float *ref = L->ref_out + first * L->out_per_image;
+              double sig = st->out_sig[j], noise = st->out_noise[j];
               for (int64_t k = 0; k < stat_n * L->out_per_image; k++)
                 {
                   double d = (double) ref[k] - out[k];
-                  st->out_sig[j] += (double) ref[k] * ref[k];
-                  st->out_noise[j] += d * d;
+                  sig += (double) ref[k] * ref[k];
+                  noise += d * d;
                 }
+              st->out_sig[j] = sig;
+              st->out_noise[j] = noise;
             }
           j++;
         }
@@ -423,7 +513,6 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
         st->top5 += rank < 5;
       }
   }
-  (void) thread;
   return 0;
 }
 
@@ -452,6 +541,20 @@ prepare_layers (bs_evaluator *ev, const bs_config *cfg, run_ctx *rc, char *err, 
       if (_bs_ev_quantize_weights (ev, j, lc, err, errlen) < 0)
         return -1;
     }
+  /* share_from: the first earlier layer with the same quantized input, and
+   * -2 on that layer (its buffer is then kept for the sharer) */
+  for (int j = 0; j < ev->n_layers; j++)
+    rc->share_from[j] = -1;
+  for (int j = 0; j < ev->n_layers; j++)
+    for (int i = 0; i < j && rc->quantize_input[j] && rc->share_from[j] == -1; i++)
+      if (rc->quantize_input[i] && rc->share_from[i] < 0
+          && ev->layers[i].info.input == ev->layers[j].info.input
+          && strcmp (rc->fin[i].name, rc->fin[j].name) == 0
+          && rc->in_scale[i] == rc->in_scale[j])
+        {
+          rc->share_from[j] = i;
+          rc->share_from[i] = -2;
+        }
   return 0;
 }
 
@@ -486,7 +589,13 @@ bs_evaluator_run (bs_evaluator *ev, const bs_config *cfg, bs_eval_result *res, c
   rc.stats = calloc ((size_t) n_chunks, sizeof *rc.stats);
   zeros_arena = calloc ((size_t) (n_chunks * L * 2), sizeof *zeros_arena);
   sums_arena = calloc ((size_t) (n_chunks * L * 2), sizeof *sums_arena);
-  if (!rc.fin || !rc.in_scale || !rc.quantize_input || !rc.stats || !zeros_arena || !sums_arena)
+  /* worker indices are below n_threads (bs_graph_foreach_chunk) */
+  rc.n_qbuf = ev->o.n_threads > 0 ? ev->o.n_threads : 1;
+  rc.qbuf = calloc ((size_t) (rc.n_qbuf * (L + 1)), sizeof *rc.qbuf);
+  rc.qcap = calloc ((size_t) (rc.n_qbuf * (L + 1)), sizeof *rc.qcap);
+  rc.share_from = calloc ((size_t) L, sizeof *rc.share_from);
+  if (!rc.fin || !rc.in_scale || !rc.quantize_input || !rc.stats || !zeros_arena || !sums_arena
+      || !rc.qbuf || !rc.qcap || !rc.share_from)
     {
       fail (err, errlen, "%s", "out of memory");
       goto out;
@@ -614,5 +723,10 @@ out:
   free (rc.stats);
   free (zeros_arena);
   free (sums_arena);
+  for (int t = 0; rc.qbuf && t < rc.n_qbuf * (L + 1); t++)
+    free (rc.qbuf[t]);
+  free (rc.qbuf);
+  free (rc.qcap);
+  free (rc.share_from);
   return ret;
 }
