@@ -6,6 +6,7 @@
  * NaN only at all-ones (FN), or ordinary values (NONE).
  */
 #include "bs-format-private.h"
+#include "bs-simd-clones.h"
 
 const bs_float_params _bs_fp16_params = { 5, 10, 15, BS_FLOAT_IEEE };
 const bs_float_params _bs_e4m3_params = { 4, 3, 7, BS_FLOAT_FN };
@@ -154,17 +155,8 @@ _bs_round_fp16 (double x)
  * the CPU has is chosen when the program loads (GCC's target_clones): the
  * baseline's SSE2 has no unsigned 32-bit compare or minimum and runs it
  * about four times slower than AVX-512.  Same source, same results; the
- * "default" clone is the plain build. */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define SIMD_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef SIMD_CLONES
-#define SIMD_CLONES
-#endif
-
-SIMD_CLONES void
+ * "default" clone is the plain build (bs-simd-clones.h). */
+BS_SIMD_CLONES void
 _bs_float_quantize_f32 (const bs_float_params *p, const float *in, float *out, size_t n)
 {
   const int emin = 1 - p->bias;

@@ -1,5 +1,6 @@
 /* format.c — the traits table, name parsing and the generic quantizers. */
 #include "bs-format-private.h"
+#include "bs-simd-clones.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -288,14 +289,6 @@ bs_format_quantize_ref (const bs_format *f, const double *in, double *out, size_
 /* The loops of the power-of-two path are compiled for AVX2 and AVX-512 as
  * well on x86-64, the widest the CPU has being chosen at load time (as the
  * float family's kernel, float.c). */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define SIMD_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef SIMD_CLONES
-#define SIMD_CLONES
-#endif
 
 static void
 quantize_unit (const bs_format *f, const float *in, float *out, size_t n)
@@ -311,7 +304,7 @@ quantize_unit (const bs_format *f, const float *in, float *out, size_t n)
 
 /* y = x · inv, and whether every product is zero or a normal float no
  * larger than 2^100 (the condition of the power-of-two path below). */
-SIMD_CLONES static bool
+BS_SIMD_CLONES static bool
 scale_pow2 (const float *in, float *y, size_t m, float inv)
 {
   int bad = 0;
@@ -325,7 +318,7 @@ scale_pow2 (const float *in, float *y, size_t m, float inv)
   return !bad;
 }
 
-SIMD_CLONES static void
+BS_SIMD_CLONES static void
 rescale_pow2 (const float *q, float *out, size_t m, float sc)
 {
   for (size_t i = 0; i < m; i++)
