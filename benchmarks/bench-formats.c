@@ -158,7 +158,7 @@ main (int argc, char **argv)
               {
                 if (bs_dot_simd (level) != level)
                   break;
-                unit = level == 2 ? " (AVX-512)" : level == 1 ? " (AVX2)" : " (scalar)";
+                unit = level ? " (AVX-512)" : " (scalar)";
               }
             else if (level > 0)
               break;

@@ -114,14 +114,13 @@ int bs_dot_kernel_run (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk,
                        int64_t lda, const void *b, int64_t ldb, double *out, int64_t ldo,
                        bool *overflow, char *err, size_t errlen);
 
-/* Vector units.  The ELMA log8 kernel has AVX-512 and AVX2 inner loops,
- * chosen at run time by what the CPU has (x86-64); elsewhere, or with the
- * environment variable BITSCAPE_SIMD=0 (or =avx2 to stop at AVX2), the
- * scalar loops run — the same results, bit for bit: the tests run every
- * level the machine has.  bs_dot_simd (-1) returns the level in use (0
- * scalar, 1 AVX2, 2 AVX-512); bs_dot_simd (level) asks for one — at most
- * what the CPU has — and returns what is then in use.  Not to be changed
- * while kernels run. */
+/* Vector units.  The ELMA log8 kernel has an AVX-512 inner loop, chosen at
+ * run time where the CPU has it (x86-64); elsewhere, or with the environment
+ * variable BITSCAPE_SIMD=0, the scalar loops run — the same results, bit for
+ * bit: the tests run both.  bs_dot_simd (-1) returns the level in use (0
+ * scalar, 1 AVX-512); bs_dot_simd (0 or 1) asks for one — at most what the
+ * CPU has — and returns what is then in use.  Not to be changed while
+ * kernels run. */
 int bs_dot_simd (int want);
 
 #ifdef __cplusplus

@@ -30,14 +30,10 @@ _bs_elma8_vkey (int16_t key)
  * they are in use. */
 void _bs_elma8_vkeys (const int16_t *x, int64_t n, uint64_t *out);
 
-/* The AVX2 loop's 32-bit keys (dot-elma8-simd.c). */
-uint32_t _bs_elma8_vkey32 (int16_t key);
-
-/* The operands of a tile in the layout of the vector level in use (AVX-512:
- * 64-bit keys, AVX2: 32-bit keys in the same buffers): ELMA8_TILE_ROWS rows
- * of x (leading dimension ld; rows past `rows` zero) into xv, row after row
- * (kk keys each; lda = kk for the tile); ELMA8_TILE_COLS rows of p into a
- * panel pv[t·16 + c].  Buffers of 8 bytes per key. */
+/* The operands of a tile as vector keys: ELMA8_TILE_ROWS rows of x
+ * (leading dimension ld; rows past `rows` zero) into xv, row after row (kk
+ * keys each; lda = kk for the tile); ELMA8_TILE_COLS rows of p into a panel
+ * pv[t·16 + c]. */
 void _bs_elma8_simd_rows (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, uint64_t *xv);
 void _bs_elma8_simd_panel (const int16_t *p, int64_t ld, int64_t rows, int64_t kk,
                            uint64_t *pv);
