@@ -637,7 +637,11 @@ test_fp32_statistics (void)
   g_assert_cmpstr (r.layers[0].name, ==, "fc1");
   g_assert_cmpint (r.layers[0].macs, ==, IN * HID);
   g_assert_cmpint (r.layers[1].macs, ==, HID * OUT);
-  g_assert_true (isinf (r.layers[0].output_sqnr_db) && r.layers[0].output_sqnr_db > 0);
+  /* every layer lossless: the reference outputs are computed in the same
+   * chunks as the run (a GEMM over another number of rows may sum in
+   * another order) */
+  for (int j = 0; j < 2; j++)
+    g_assert_true (isinf (r.layers[j].output_sqnr_db) && r.layers[j].output_sqnr_db > 0);
   g_assert_true (isinf (r.layers[1].weight_sqnr_db));
   w_zero_frac = 1.0 / (HID * IN);
   g_assert_cmpfloat_with_epsilon (r.layers[0].weight_sparsity_fp32, w_zero_frac, 1e-12);

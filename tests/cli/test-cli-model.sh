@@ -93,8 +93,16 @@ if [ -d "$fm" ]; then
     awk -v a="$recorded" -v b="$unit" 'BEGIN { exit !(a != "" && b != "" && a - b > 0.2) }'
   fails "eval: --normalize with one number" "--normalize '0.5'" eval --model "$cnn" --dataset "$fm" --normalize 0.5
   fails "eval: --normalize with STD 0" "--normalize '0.5,0'" eval --model "$cnn" --dataset "$fm" --normalize 0.5,0
+
+  # fp32 is lossless in every layer: output SQNR infinite (null in JSON) for
+  # all four, the last Gemm included (its fp32 reference is computed in the
+  # same chunks as the run)
+  "$CLI" eval --model "$cnn" --dataset "$fm" --limit 300 --json > "$tmp/fp32.json" 2>/dev/null
+  ok "eval: fp32 has infinite output SQNR in every layer" \
+    test "$(grep -o '"sqnr_db":null' "$tmp/fp32.json" | wc -l)" -eq 4 -a \
+         "$(grep -o '"sqnr_db":' "$tmp/fp32.json" | wc -l)" -eq 4
 else
-  for t in "missing dataset" "truncated idx" "--normalize recorded" "--normalize override" "--normalize one number" "--normalize STD 0"; do
+  for t in "missing dataset" "truncated idx" "--normalize recorded" "--normalize override" "--normalize one number" "--normalize STD 0" "fp32 lossless"; do
     skip "eval: $t" "Fashion-MNIST is not installed"
   done
 fi

@@ -182,33 +182,47 @@ out:
   return ret;
 }
 
-/* fp32 outputs of every compute layer for the first stat images. */
+/* fp32 outputs of every compute layer for the first stat images, in the
+ * evaluator's chunks (from image 0, as runs take them): a GEMM over another
+ * number of rows may sum in another order (OpenBLAS picks its kernel by
+ * shape), and an fp32 run must find every layer lossless. */
 int
 _bs_ev_reference (bs_evaluator *ev, char *err, size_t errlen)
 {
   int64_t n = ev->stat_images;
-  bs_shape shape = ev->test.shape;
-  bs_exec *x;
   int64_t per = bs_shape_numel (&ev->test.shape) / ev->test.shape.dims[0];
+  int64_t chunk = ev->o.chunk > 0 ? ev->o.chunk : n;
+  bs_exec *x = NULL;
   int ret = -1;
 
-  shape.dims[0] = n;
-  x = bs_exec_new (ev->g, &shape, err, errlen);
-  if (!x || bs_exec_set_input (x, 0, bs_tensor_f32 (&ev->test), n * per, err, errlen) < 0)
-    goto out;
-  for (int i = 0, j = 0; i < ev->g->n_nodes; i++)
+  for (int j = 0; j < ev->n_layers; j++)
     {
-      if (bs_exec_run_node (x, i, NULL, err, errlen) < 0)
+      _bs_ev_layer *L = &ev->layers[j];
+      L->ref_out = malloc ((size_t) (L->out_per_image * (n ? n : 1)) * sizeof (float));
+      if (!L->ref_out)
+        return -1;
+    }
+  for (int64_t first = 0; first < n; first += chunk)
+    {
+      int64_t count = n - first < chunk ? n - first : chunk;
+      bs_shape shape = ev->test.shape;
+      shape.dims[0] = count;
+      bs_exec_free (x);
+      x = bs_exec_new (ev->g, &shape, err, errlen);
+      if (!x || bs_exec_set_input (x, 0, bs_tensor_f32 (&ev->test) + first * per, count * per,
+                                   err, errlen) < 0)
         goto out;
-      if (j < ev->n_layers && ev->layers[j].info.node == i)
+      for (int i = 0, j = 0; i < ev->g->n_nodes; i++)
         {
-          _bs_ev_layer *L = &ev->layers[j];
-          size_t bytes = (size_t) (L->out_per_image * n) * sizeof (float);
-          L->ref_out = malloc (bytes);
-          if (!L->ref_out)
+          if (bs_exec_run_node (x, i, NULL, err, errlen) < 0)
             goto out;
-          memcpy (L->ref_out, bs_exec_data (x, L->info.output), bytes);
-          j++;
+          if (j < ev->n_layers && ev->layers[j].info.node == i)
+            {
+              _bs_ev_layer *L = &ev->layers[j];
+              memcpy (L->ref_out + first * L->out_per_image, bs_exec_data (x, L->info.output),
+                      (size_t) (L->out_per_image * count) * sizeof (float));
+              j++;
+            }
         }
     }
   ret = 0;
