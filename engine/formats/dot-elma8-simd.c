@@ -29,15 +29,18 @@
  *   - no small products (the tile's smallest keys say e_u ≥ 5 throughout):
  *     the table holds H[f]'s bits minus f · 2^48 + f, so that adding all of
  *     S leaves H[f] · 2^e_u · (1 + ε), ε = 16c · 2^-52 / H < 2^-47 — the
- *     product plus less than 2^-10 — and the sum rounded to nearest is the
- *     integer sum exactly; a zero's tiny value rounds away.  Four
- *     instructions per eight products.
+ *     product plus less than 2^-10 — and each add, rounded to nearest,
+ *     lands on the integer sum exactly; a zero's tiny value rounds away.
+ *     Four instructions per eight products.
  *   - small products possible: S's low bits are masked off (exact values),
  *     zero lanes are found by a test of bits 58–62 (set only by a zero key)
  *     and left out by a masked add, and the add rounds toward −∞ — the true
  *     sum lies in [sum + floor, sum + floor + 1), so it adds floor(product).
- * So every sum is the register's, bit for bit.  tests/test-nn-exact.c runs
- * every kernel check on this path and on the scalar one. */
+ * So every sum is the register's, bit for bit.  The tile also turns its
+ * sums into the outputs' log8 values (the conversion's table index from the
+ * sum's double bits, one gather), and skips the t the caller found zero in
+ * all four broadcast rows.  tests/test-nn-exact.c runs every kernel check on
+ * this path and on the scalar one. */
 #include "bs-dot-simd.h"
 
 #include <stdatomic.h>
