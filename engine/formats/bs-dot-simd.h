@@ -54,8 +54,9 @@ int64_t _bs_elma8_simd_live (const int16_t *x, int64_t ld, int64_t rows, int64_t
 /* A tile: sums[r][c] = Σ_t increment (A row r, B column c) over the t
  * listed in ts[0…nt) — the caller leaves out the t where every row of A
  * holds zero — the register's content, for A's keys av (row r at av + r·lda)
- * and B's panel bv[t·16 + c] (_bs_elma8_simd_rows, _bs_elma8_simd_panel);
- * h[f] = (32 + p[f]) / 32; and vals[r][c] = value[index of sums[r][c]]
+ * and B's panel bv[t·16 + c] (_bs_elma8_simd_rows, _bs_elma8_simd_panel),
+ * unless sums is NULL; h[f] = (32 + p[f]) / 32; and vals[r][c] = value[index
+ * of the sum]
  * (value: ELMA8_VAL_N entries, see above).  Only for blocks where no
  * partial sum can leave the register; `small` says that some nonzero
  * product may have e_u = (ua + ub) >> 4 below 5 (increments that are not

@@ -218,9 +218,12 @@ tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, const int32_t 
           _mm512_storeu_pd (vals[r] + 8 * v,
                             _mm512_i64gather_pd (_mm512_mask_mov_epi64 (ibig, lo, ismall),
                                                  value, 8));
-          _mm512_storeu_pd (out, sum);
-          for (int c = 0; c < 8; c++)
-            sums[r][8 * v + c] = (int64_t) out[c];
+          if (sums)
+            {
+              _mm512_storeu_pd (out, sum);
+              for (int c = 0; c < 8; c++)
+                sums[r][8 * v + c] = (int64_t) out[c];
+            }
         }
   }
 }
@@ -250,9 +253,25 @@ vkeys_avx512 (const int16_t *x, int64_t n, uint64_t *out)
 
 #endif
 
+/* The live t in [t0, kk) appended to ts[nt…): those where some row's key is
+ * a nonzero value (low bits ≤ 384).  Returns the new count. */
+static int64_t
+live_scalar (const int16_t *x, int64_t ld, int64_t rows, int64_t t0, int64_t kk, int32_t *ts,
+             int64_t nt)
+{
+  for (int64_t t = t0; t < kk; t++)
+    {
+      bool any = false;
+      for (int64_t r = 0; r < rows; r++)
+        any |= (x[r * ld + t] & 2047) <= 384;
+      ts[nt] = (int32_t) t;
+      nt += any;
+    }
+  return nt;
+}
+
 #ifdef HAVE_X86
-/* Sixteen t at a time: a lane is live where any row's key is a nonzero
- * value (low bits ≤ 384); the live t are compressed into ts. */
+/* Sixteen t at a time, the live t compressed into ts; the rest as above. */
 TARGET static int64_t
 live_avx512 (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, int32_t *ts)
 {
@@ -272,36 +291,18 @@ live_avx512 (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, int32_t *ts
       _mm512_mask_compressstoreu_epi32 (ts + nt, live, idx);
       nt += __builtin_popcount (live);
     }
-  for (; t < kk; t++)
-    {
-      bool any = false;
-      for (int64_t r = 0; r < rows; r++)
-        any |= (x[r * ld + t] & 2047) <= 384;
-      ts[nt] = (int32_t) t;
-      nt += any;
-    }
-  return nt;
+  return live_scalar (x, ld, rows, t, kk, ts, nt);
 }
 #endif
 
 int64_t
 _bs_elma8_simd_live (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, int32_t *ts)
 {
-  int64_t nt = 0;
-
 #ifdef HAVE_X86
   if (bs_dot_simd (-1) >= 1)
     return live_avx512 (x, ld, rows, kk, ts);
 #endif
-  for (int64_t t = 0; t < kk; t++)
-    {
-      bool any = false;
-      for (int64_t r = 0; r < rows; r++)
-        any |= (x[r * ld + t] & 2047) <= 384;
-      ts[nt] = (int32_t) t;
-      nt += any;
-    }
-  return nt;
+  return live_scalar (x, ld, rows, 0, kk, ts, 0);
 }
 
 void

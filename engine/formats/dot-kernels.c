@@ -755,7 +755,6 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
           /* e_u = (ua + ub) >> 4 ≥ 5 for every nonzero product: no floors */
           bool small = la + min_of (p->min, j0, cols) < 5 * 16;
           bool safe = elma8_safe_keys (ka, kb, kk);
-          int64_t sums[TR][TC];
           if (!safe && !have_norms)
             {
               elma8_norms (k, sa.x, sa.rows, sa.ld, kk, sa.l1);
@@ -769,7 +768,7 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
               /* the outputs' values straight from the tile; NaN rows after */
               double vals[TR][TC];
               _bs_elma8_simd_tile (xv, kk, pv + pan * kk * TC, ts, nt, k->h8, small,
-                                   e8_out_value, sums, vals);
+                                   e8_out_value, NULL, vals);
               for (int64_t r = 0; r < rows; r++)
                 for (int64_t c = 0; c < cols; c++)
                   {

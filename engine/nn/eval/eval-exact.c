@@ -112,6 +112,7 @@ typedef struct {
   uint32_t *hkey;            /* TABLE, inputs: hash of the images' bits (see below) */
   int32_t *hidx;             /* … and the value index of each, -1 for an empty slot */
   uint32_t hmask;
+  int hshift;                /* 32 − log2 of the hash's size */
   int64_t zero_k;            /* TABLE: the index whose image alone is ±0, or -1 */
   double unit, inv;          /* RANGE: quantum; 1 / (s · quantum), for estimates */
   int64_t lo, hi;
@@ -221,15 +222,15 @@ float_bits (float x)
 /* Fibonacci hashing: the product's top bits depend on every bit of u (the
  * images' low mantissa bits are mostly zero). */
 static inline uint32_t
-hash_slot (uint32_t u, uint32_t mask)
+hash_slot (uint32_t u, int shift)
 {
-  return (u * 0x9e3779b1u) >> (32 - __builtin_popcount (mask));
+  return (u * 0x9e3779b1u) >> shift;
 }
 
 static void
 hash_put (value_set *vs, uint32_t u, int32_t i)
 {
-  uint32_t h = hash_slot (u, vs->hmask);
+  uint32_t h = hash_slot (u, vs->hshift);
 
   while (vs->hidx[h] >= 0 && vs->hkey[h] != u)
     h = (h + 1) & vs->hmask;
@@ -253,6 +254,7 @@ value_set_hash (value_set *vs)
   if (!vs->hkey || !vs->hidx)
     return -1;
   vs->hmask = size - 1;
+  vs->hshift = 32 - __builtin_ctz (size);
   for (uint32_t h = 0; h < size; h++)
     vs->hidx[h] = -1;
   for (int64_t i = 0; i < vs->nv; i++)
@@ -364,7 +366,7 @@ units_of (const bs_format *f, const float *raw, const float *q, int64_t n, const
   {                                                                                      \
     for (int64_t i = 0; i < n; i++)                                                      \
       {                                                                                  \
-        uint32_t u = float_bits (q[i]), h = hash_slot (u, vs->hmask);                    \
+        uint32_t u = float_bits (q[i]), h = hash_slot (u, vs->hshift);                   \
         while (vs->hidx[h] >= 0 && vs->hkey[h] != u)                                     \
           h = (h + 1) & vs->hmask;                                                       \
         if (vs->hidx[h] >= 0)                                                            \
