@@ -83,6 +83,10 @@ void bs_conv2d_ref (const bs_conv_dims *d, const float *x, const float *w, const
  * matrix (rows ordered channel, ky, kx; zeros where the window is in the
  * padding): conv = W[m, nc·kh·kw] · cols. */
 void bs_im2col (const bs_geom *g, int64_t nc, const float *x, float *cols);
+/* bs_im2col with patch row r at cols + r·ld (ld ≥ oh·ow), so that the
+ * patches of several images can sit side by side (columns [0, oh·ow) of
+ * each row written, the others left alone). */
+void bs_im2col_ld (const bs_geom *g, int64_t nc, const float *x, float *cols, int64_t ld);
 
 /* Gemm and MatMul ----------------------------------------------------------- */
 

@@ -144,10 +144,8 @@ strided_copy (float *r, const float *src, int64_t lo, int64_t hi, int64_t sw, in
     r[ox] = src[ox * sw + off];
 }
 
-/* bs_im2col with patch row r at cols + r·ld (ld ≥ oh·ow), so that the
- * patches of several images can sit side by side. */
-static void
-im2col_ld (const bs_geom *g, int64_t nc, const float *x, float *cols, int64_t ld)
+void
+bs_im2col_ld (const bs_geom *g, int64_t nc, const float *x, float *cols, int64_t ld)
 {
   for (int64_t c = 0; c < nc; c++)
     for (int64_t ky = 0; ky < g->kh; ky++)
@@ -187,7 +185,7 @@ im2col_ld (const bs_geom *g, int64_t nc, const float *x, float *cols, int64_t ld
 void
 bs_im2col (const bs_geom *g, int64_t nc, const float *x, float *cols)
 {
-  im2col_ld (g, nc, x, cols, g->oh * g->ow);
+  bs_im2col_ld (g, nc, x, cols, g->oh * g->ow);
 }
 
 static bool
@@ -349,7 +347,7 @@ bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b
                   im2col_phases (g, cg, ph, scratch + j * p, ld);
                 }
               else
-                im2col_ld (g, cg, xg, scratch + j * p, ld);
+                bs_im2col_ld (g, cg, xg, scratch + j * p, ld);
             }
         /* The bias goes in first and the GEMM adds to it (beta 1): where k
          * is long, OpenBLAS adds its partial sums over blocks of k to C one

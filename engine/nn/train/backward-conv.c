@@ -28,43 +28,7 @@ valid_cols (int64_t ix0, int64_t sw, int64_t iw, int64_t ow, int64_t *lo, int64_
   *hi = h;
 }
 
-/* Patches of one image's nc channels into columns [0, oh·ow) of a matrix
- * with row stride ld (rows ordered channel, ky, kx; zeros in the padding). */
-static void
-im2col_ld (const bs_geom *g, int64_t nc, const float *x, float *cols, int64_t ld)
-{
-  for (int64_t c = 0; c < nc; c++)
-    for (int64_t ky = 0; ky < g->kh; ky++)
-      for (int64_t kx = 0; kx < g->kw; kx++)
-        {
-          float *row = cols + ((c * g->kh + ky) * g->kw + kx) * ld;
-          const float *xc = x + c * g->ih * g->iw;
-          int64_t ix0 = kx * g->dw - g->pl, lo, hi;
-          valid_cols (ix0, g->sw, g->iw, g->ow, &lo, &hi);
-          for (int64_t oy = 0; oy < g->oh; oy++)
-            {
-              int64_t iy = oy * g->sh - g->pt + ky * g->dh;
-              float *d = row + oy * g->ow;
-              if (iy < 0 || iy >= g->ih)
-                {
-                  memset (d, 0, (size_t) g->ow * sizeof (float));
-                  continue;
-                }
-              const float *src = xc + iy * g->iw;
-              for (int64_t ox = 0; ox < lo; ox++)
-                d[ox] = 0.0f;
-              if (g->sw == 1 && hi > lo)
-                memcpy (d + lo, src + ix0 + lo, (size_t) (hi - lo) * sizeof (float));
-              else
-                for (int64_t ox = lo; ox < hi; ox++)
-                  d[ox] = src[ix0 + ox * g->sw];
-              for (int64_t ox = hi; ox < g->ow; ox++)
-                d[ox] = 0.0f;
-            }
-        }
-}
-
-/* The adjoint: dx[c, iy, ix] += the column entries that im2col_ld copied
+/* The adjoint: dx[c, iy, ix] += the column entries that bs_im2col_ld copied
  * from there. */
 static void
 col2im_ld (const bs_geom *g, int64_t nc, const float *cols, int64_t ld, float *dx)
@@ -157,7 +121,7 @@ conv_fwd_run (void *ctx, int tid, int nt)
           if (c->tn->cols)
             cols = c->tn->cols + c0 * G * Kg * P + gi * Kg * ld;
           for (int64_t i = 0; i < cn; i++)
-            im2col_ld (g, Cg, c->x + ((c0 + i) * d->c + gi * Cg) * HW, cols + i * P, ld);
+            bs_im2col_ld (g, Cg, c->x + ((c0 + i) * d->c + gi * Cg) * HW, cols + i * P, ld);
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) Mg, (int) ld, (int) Kg,
                        1.0f, c->w + gi * Mg * Kg, (int) Kg, cols, (int) ld, 0.0f, tmp,
                        (int) ld);
@@ -256,7 +220,7 @@ conv_bwd_run (void *ctx, int tid, int nt)
                 pc = c->tn->cols + c0 * G * Kg * P + gi * Kg * ld;
               else
                 for (int64_t i = 0; i < cn; i++)
-                  im2col_ld (g, Cg, c->x + ((c0 + i) * d->c + gi * Cg) * HW, cols + i * P, ld);
+                  bs_im2col_ld (g, Cg, c->x + ((c0 + i) * d->c + gi * Cg) * HW, cols + i * P, ld);
               cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) Mg, (int) Kg,
                            (int) ld, 1.0f, dyc, (int) ld, pc, (int) ld, 1.0f,
                            part + gi * Mg * Kg, (int) Kg);
