@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "bs-application.h"
+#include "bs-ui.h"
 #include "bs-preferences-window.h"
 #include "bs-window.h"
 
@@ -205,7 +206,7 @@ bs_application_init (BsApplication *self)
     { NULL },
   };
 
-  self->settings = g_settings_new (BS_APPLICATION_ID);
+  self->settings = bs_ui_settings_new ();
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
   g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[PROJECT…]"));
 }

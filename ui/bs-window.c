@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bs-window-private.h"
+#include "bs-ui.h"
 
 G_DEFINE_FINAL_TYPE (BsWindow, bs_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -704,7 +705,7 @@ bs_window_new (BsApplication *app)
   BsWindow *self = g_object_new (BS_TYPE_WINDOW, "application", app, NULL);
 
   self->settings = app ? g_object_ref (bs_application_get_settings (app))
-                       : g_settings_new (BS_APPLICATION_ID);
+                       : bs_ui_settings_new ();
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
