@@ -1,6 +1,7 @@
 /* Every op of engine/nn on small tensors with results worked out by hand
  * (the arithmetic is in the comments), plus Conv's fast paths against
  * direct loops written here. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -293,6 +294,10 @@ test_conv_batch_bits (void)
 {
   bs_test_rng r = { 99 };
   int batched = 0;
+  int level = bs_conv_simd (-1);
+
+  /* the im2col + GEMM path (the direct one takes one image at a time) */
+  bs_conv_simd (0);
   /* the bundled ResNet's second block on 7 images (a whole batch and a
    * part): 32 → 96 channels, 3×3 stride 2 (the phase path), then 96 → 96,
    * 3×3 pads 1 at 7×7; and a pointwise conv with a small output */
@@ -342,6 +347,128 @@ test_conv_batch_bits (void)
 #if defined(__x86_64__)
   g_assert_cmpint (batched, >=, 5);
 #endif
+  /* the direct path, where there is one: each image alone */
+  if (bs_conv_simd (1) >= 1)
+    {
+      check_batch_bits (&block2_conv1, 11, false, "resnet block2.conv1, direct");
+      check_batch_bits (&block2_conv2, 14, false, "resnet block2.conv2, direct");
+    }
+  bs_conv_simd (level);
+}
+
+/* The direct path (AVX-512, ops-conv-direct.c) promises the bits of this
+ * loop: the bias, then one fmaf per tap (c, ky, kx) in that order over the
+ * zero-padded input. */
+static void
+fma_conv (const bs_conv_dims *d, const float *x, const float *w, const float *b, float *y)
+{
+  const bs_geom *g = &d->g;
+  for (int64_t n = 0; n < d->n; n++)
+    for (int64_t m = 0; m < d->m; m++)
+      for (int64_t oy = 0; oy < g->oh; oy++)
+        for (int64_t ox = 0; ox < g->ow; ox++)
+          {
+            float s = b ? b[m] : 0.0f;
+            for (int64_t c = 0; c < d->c; c++)
+              for (int64_t ky = 0; ky < g->kh; ky++)
+                for (int64_t kx = 0; kx < g->kw; kx++)
+                  {
+                    int64_t iy = oy * g->sh + ky * g->dh - g->pt;
+                    int64_t ix = ox * g->sw + kx * g->dw - g->pl;
+                    float xv = iy >= 0 && iy < g->ih && ix >= 0 && ix < g->iw
+                               ? x[((n * d->c + c) * g->ih + iy) * g->iw + ix] : 0.0f;
+                    s = fmaf (xv, w[((m * d->c + c) * g->kh + ky) * g->kw + kx], s);
+                  }
+            y[((n * d->m + m) * g->oh + oy) * g->ow + ox] = s;
+          }
+}
+
+/* One case of the direct path against fma_conv, bit for bit. */
+static void
+check_direct_bits (const bs_conv_dims *d, uint64_t seed, bool bias, const char *what)
+{
+  int64_t nx = d->n * d->c * d->g.ih * d->g.iw, nw = d->m * d->c * d->g.kh * d->g.kw;
+  int64_t ny = d->n * d->m * d->g.oh * d->g.ow;
+  bs_tensor x = nn_random (1, D (nx), seed);
+  bs_tensor w = nn_random (1, D (nw), seed + 1);
+  bs_tensor b = nn_random (1, D (d->m), seed + 2);
+  g_autofree float *y = g_new (float, ny);
+  g_autofree float *want = g_new (float, ny);
+  g_autofree float *scratch = g_new (float, bs_conv2d_scratch (d) + 1);
+  const float *bv = bias ? bs_tensor_f32 (&b) : NULL;
+
+  /* some exact zeros, as after a ReLU */
+  for (int64_t i = 0; i < nx; i += 3)
+    bs_tensor_f32 (&x)[i] = 0.0f;
+  bs_conv2d (d, bs_tensor_f32 (&x), bs_tensor_f32 (&w), bv, y, scratch);
+  fma_conv (d, bs_tensor_f32 (&x), bs_tensor_f32 (&w), bv, want);
+  for (int64_t i = 0; i < ny; i++)
+    if (memcmp (&y[i], &want[i], sizeof y[i]) != 0)
+      g_error ("%s (c %lld m %lld %lldx%lld k %lldx%lld s %lld,%lld d %lld,%lld): element %lld: "
+               "%a, the fmaf loop %a", what, (long long) d->c, (long long) d->m,
+               (long long) d->g.oh, (long long) d->g.ow, (long long) d->g.kh,
+               (long long) d->g.kw, (long long) d->g.sh, (long long) d->g.sw,
+               (long long) d->g.dh, (long long) d->g.dw, (long long) i, y[i], want[i]);
+  bs_tensor_clear (&x);
+  bs_tensor_clear (&w);
+  bs_tensor_clear (&b);
+}
+
+/* Random geometries through bs_conv2d with the direct path on: vertical
+ * strides 1–3 and horizontal 1–2, dilation 1–2, uneven pads, kernels 1×1 to
+ * 5×5, outputs 1 to 18 wide (both tile shapes, tiles over the edges, odd
+ * heights), 1 to 70 output channels (a last block of ≤ 16 channels, masked
+ * stores), 1 to 3 images, with and without bias; and the bundled ResNet's
+ * 3×3 layers.  (Where bs_conv2d took im2col + GEMM instead, the bits would
+ * differ.) */
+static void
+test_conv_direct_bits (void)
+{
+  int level = bs_conv_simd (-1), cases = 0;
+  bs_test_rng r = { 4321 };
+
+  if (bs_conv_simd (1) < 1)
+    {
+      bs_conv_simd (level);
+      g_test_skip ("this CPU has no AVX-512: bs_conv2d has no direct path here");
+      return;
+    }
+  check_direct_bits ((bs_conv_dims[]) { conv_dims (2, 96, 96, 1, 7, 7, 3, 1, 1, 1) }, 1, true,
+                     "resnet block2.conv2");
+  check_direct_bits ((bs_conv_dims[]) { conv_dims (2, 32, 96, 1, 14, 14, 3, 2, 1, 1) }, 4, true,
+                     "resnet block2.conv1");
+  check_direct_bits ((bs_conv_dims[]) { conv_dims (1, 24, 32, 1, 28, 28, 3, 2, 1, 1) }, 7, true,
+                     "resnet block1.conv1");
+  for (int t = 0; t < 160; t++)
+    {
+      bs_window win = { 0 };
+      int64_t kh = 1 + (int64_t) (bs_test_rng_next (&r) % 5);
+      int64_t kw = 1 + (int64_t) (bs_test_rng_next (&r) % 5);
+      bs_conv_dims d = { .group = 1 };
+      char err[200], what[64];
+
+      d.n = 1 + (int64_t) (bs_test_rng_next (&r) % 3);
+      d.c = (64 + kh * kw - 1) / (kh * kw) + (int64_t) (bs_test_rng_next (&r) % 12);
+      d.m = 1 + (int64_t) (bs_test_rng_next (&r) % 70);
+      win.nsp = 2;
+      win.stride[0] = 1 + (int64_t) (bs_test_rng_next (&r) % 3);
+      win.stride[1] = 1 + (int64_t) (bs_test_rng_next (&r) % 2);
+      for (int i = 0; i < 2; i++)
+        {
+          win.dilation[i] = 1 + (int64_t) (bs_test_rng_next (&r) % 2);
+          win.pad_begin[i] = (int64_t) (bs_test_rng_next (&r) % 3);
+          win.pad_end[i] = (int64_t) (bs_test_rng_next (&r) % 3);
+        }
+      if (bs_window_resolve (&win, 1 + (int64_t) (bs_test_rng_next (&r) % 18),
+                             1 + (int64_t) (bs_test_rng_next (&r) % 18), kh, kw, &d.g, err,
+                             sizeof err) < 0)
+        continue;
+      snprintf (what, sizeof what, "random case %d", t);
+      check_direct_bits (&d, 1000 + 3 * (uint64_t) t, t % 4 != 0, what);
+      cases++;
+    }
+  g_assert_cmpint (cases, >=, 100);
+  bs_conv_simd (level);
 }
 
 /* Gemm, MatMul ---------------------------------------------------------------- */
@@ -832,6 +959,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/ops/conv/auto-pad", test_conv_auto_pad);
   g_test_add_func ("/engine/nn/ops/conv/random-vs-loops", test_conv_random);
   g_test_add_func ("/engine/nn/ops/conv/batch-same-bits", test_conv_batch_bits);
+  g_test_add_func ("/engine/nn/ops/conv/direct-fma-bits", test_conv_direct_bits);
   g_test_add_func ("/engine/nn/ops/gemm", test_gemm);
   g_test_add_func ("/engine/nn/ops/matmul", test_matmul);
   g_test_add_func ("/engine/nn/ops/relu", test_relu);

@@ -42,6 +42,7 @@
  * all four broadcast rows.  tests/test-nn-exact.c runs every kernel check on
  * this path and on the scalar one. */
 #include "bs-dot-simd.h"
+#include "bs-simd.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -59,8 +60,8 @@
 /* -1 unknown, else the level in use (0 scalar, 1 AVX-512) */
 static atomic_int simd_level = -1;
 
-static int
-available (void)
+int
+_bs_simd_avx512 (void)
 {
 #ifdef HAVE_X86
   __builtin_cpu_init ();
@@ -70,15 +71,11 @@ available (void)
   return 0;
 }
 
-static int
-detect (void)
+bool
+_bs_simd_env_off (void)
 {
   const char *env = getenv ("BITSCAPE_SIMD");
-  int avail = available ();
-
-  if (env && (strcmp (env, "0") == 0 || strcmp (env, "scalar") == 0))
-    return 0;
-  return avail;
+  return env && (strcmp (env, "0") == 0 || strcmp (env, "scalar") == 0);
 }
 
 int
@@ -88,12 +85,12 @@ bs_dot_simd (int want)
 
   if (level < 0)
     {
-      level = detect ();
+      level = _bs_simd_env_off () ? 0 : _bs_simd_avx512 ();
       atomic_store (&simd_level, level);
     }
   if (want < 0)
     return level;
-  avail = available ();
+  avail = _bs_simd_avx512 ();
   level = want < avail ? want : avail;
   atomic_store (&simd_level, level);
   return level;

@@ -76,6 +76,15 @@ typedef struct {
 void bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b,
                 float *y, float *scratch);
 size_t bs_conv2d_scratch (const bs_conv_dims *d);
+/* Where the CPU has AVX-512 (x86-64), ungrouped convolutions with a
+ * horizontal stride of 1 or 2 run as direct loops instead (ops-conv-direct.c):
+ * each output is the bias followed by one fused multiply-add per tap (c, ky,
+ * kx) in that order, over the zero-padded input — the bits of that loop
+ * written with fmaf.  With the environment variable BITSCAPE_SIMD=0 they do
+ * not.  bs_conv_simd (-1) returns the level in use (0: im2col + GEMM, 1:
+ * direct AVX-512); bs_conv_simd (0 or 1) asks for one (at most what the CPU
+ * has) and returns what it got. */
+int bs_conv_simd (int want);
 /* The same convolution by direct loops, summing in double: the reference. */
 void bs_conv2d_ref (const bs_conv_dims *d, const float *x, const float *w, const float *b,
                     float *y);

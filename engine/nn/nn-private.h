@@ -104,6 +104,12 @@ int _bs_window_spatial (const bs_window *w, const bs_shape *x, int64_t *ih, int6
 
 /* Conv geometry of node n (a Conv) for input shape x and weight shape w;
  * checks channels and groups. */
+/* ops-conv-direct.c: Conv by direct AVX-512 loops where bs_conv_simd says
+ * so and the convolution is ungrouped with horizontal stride 1 or 2. */
+bool _bs_conv_direct_ok (const bs_conv_dims *d);
+size_t _bs_conv_direct_scratch (const bs_conv_dims *d);
+void _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const float *b,
+                      float *y, float *scratch);
 int _bs_conv_dims (const bs_node *n, const bs_shape *x, const bs_shape *w, bs_conv_dims *d,
                    char *err, size_t errlen);
 

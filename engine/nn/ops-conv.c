@@ -250,6 +250,8 @@ bs_conv2d_scratch (const bs_conv_dims *d)
   int64_t cg = d->c / d->group, mg = d->m / d->group, p = d->g.oh * d->g.ow;
   int64_t nb = batch_images (d);
 
+  if (_bs_conv_direct_ok (d))
+    return _bs_conv_direct_scratch (d);
   if (is_depthwise (d) || (nb == 1 && is_pointwise (&d->g)))
     return 0;
   /* the patches of nb images; with nb > 1 their product; for stride 2 one
@@ -316,6 +318,11 @@ bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b
   float *prod = nb > 1 ? scratch + nb * k * p : NULL;
   float *ph = uses_phases (g) ? scratch + nb * k * p + (nb > 1 ? nb * mg * p : 0) : NULL;
 
+  if (_bs_conv_direct_ok (d))
+    {
+      _bs_conv_direct (d, x, w, b, y, scratch);
+      return;
+    }
   if (is_depthwise (d))
     {
       for (int64_t n = 0; n < d->n; n++)
