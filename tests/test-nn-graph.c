@@ -290,6 +290,120 @@ test_run_from_layer (void)
 }
 
 /* Overrides replace a compute layer's input, weight or bias for one run. */
+/* Conv epilogues: which nodes bs_graph_conv_fusion absorbs, and a run with
+ * them fused gives every output value the bits of the nodes run one by one —
+ * on the direct path and on im2col + GEMM. */
+static int
+node_named (const bs_graph *g, const char *name)
+{
+  for (int i = 0; i < g->n_nodes; i++)
+    if (strcmp (g->nodes[i].name, name) == 0)
+      return i;
+  g_error ("no node %s", name);
+}
+
+static int
+value_named (const bs_graph *g, const char *name)
+{
+  for (int v = 0; v < g->n_values; v++)
+    if (strcmp (g->values[v].name, name) == 0)
+      return v;
+  g_error ("no value %s", name);
+}
+
+static void
+test_conv_fusion (void)
+{
+  bs_graph *g = nn_residual_net (31);
+  bs_tensor x = nn_random (4, D (3, 16, 6, 6), 32);
+  bs_conv_fusion f;
+  char err[300];
+  int level = bs_conv_simd (-1);
+  struct {
+    const char *conv;
+    int n_absorbed;
+    const char *add, *out;
+    bool relu;
+  } want[] = {
+    { "c1", 1, NULL, "a2", true },
+    { "c2", 0, NULL, NULL, false },
+    { "c3", 2, "a3", "a6", true },
+    { "c4", 1, "a6", "a8", false },
+    { "c5", 0, NULL, NULL, false },
+    { "c6", 0, NULL, NULL, false },
+  };
+
+  for (size_t k = 0; k < G_N_ELEMENTS (want); k++)
+    {
+      int n = bs_graph_conv_fusion (g, node_named (g, want[k].conv), &f);
+      g_assert_cmpint (n, ==, want[k].n_absorbed);
+      g_assert_cmpint (f.n_absorbed, ==, want[k].n_absorbed);
+      if (!n)
+        continue;
+      g_assert_cmpint (f.relu, ==, want[k].relu);
+      g_assert_cmpint (f.add, ==, want[k].add ? value_named (g, want[k].add) : -1);
+      g_assert_cmpint (f.out, ==, value_named (g, want[k].out));
+    }
+  /* not a Conv */
+  g_assert_cmpint (bs_graph_conv_fusion (g, node_named (g, "r1"), &f), ==, 0);
+
+  for (int lv = 0; lv <= 1; lv++)
+    {
+      bs_exec *one = bs_exec_new (g, &x.shape, err, sizeof err);
+      bs_exec *fused = bs_exec_new (g, &x.shape, err, sizeof err);
+      int outs[] = { value_named (g, "y"), value_named (g, "a9"), value_named (g, "a2"),
+                     value_named (g, "a6"), value_named (g, "a8") };
+      int n_fused = 0;
+
+      if (bs_conv_simd (lv) != lv)
+        {
+          bs_exec_free (one);
+          bs_exec_free (fused);
+          continue;   /* no AVX-512 here */
+        }
+      g_assert_nonnull (one);
+      g_assert_nonnull (fused);
+      g_assert_cmpint (bs_exec_set_input (one, 0, bs_tensor_f32 (&x), bs_tensor_numel (&x), err,
+                                          sizeof err), ==, 0);
+      g_assert_cmpint (bs_exec_set_input (fused, 0, bs_tensor_f32 (&x), bs_tensor_numel (&x), err,
+                                          sizeof err), ==, 0);
+      g_assert_cmpint (bs_exec_run (one, err, sizeof err), ==, 0);
+      for (int i = 0; i < g->n_nodes; i++)
+        if (bs_graph_conv_fusion (g, i, &f) > 0)
+          {
+            g_assert_cmpint (bs_exec_run_conv_fused (fused, i, NULL, &f, err, sizeof err), ==, 0);
+            i += f.n_absorbed;
+            n_fused++;
+          }
+        else
+          g_assert_cmpint (bs_exec_run_node (fused, i, NULL, err, sizeof err), ==, 0);
+      g_assert_cmpint (n_fused, ==, 3);
+      for (size_t k = 0; k < G_N_ELEMENTS (outs); k++)
+        {
+          int64_t n = bs_shape_numel (bs_exec_shape (one, outs[k]));
+          g_assert_cmpint (n, >, 0);
+          g_assert_cmpmem (bs_exec_data (one, outs[k]), n * 4, bs_exec_data (fused, outs[k]),
+                           n * 4);
+        }
+      /* the ReLU was applied: some zeros, no negatives (-0 aside) */
+      {
+        const float *a2 = bs_exec_data (fused, value_named (g, "a2"));
+        int64_t n = bs_shape_numel (bs_exec_shape (fused, value_named (g, "a2"))), zeros = 0;
+        for (int64_t i = 0; i < n; i++)
+          {
+            g_assert_false (a2[i] < 0);
+            zeros += a2[i] == 0;
+          }
+        g_assert_cmpint (zeros, >, n / 10);
+      }
+      bs_exec_free (one);
+      bs_exec_free (fused);
+    }
+  bs_conv_simd (level);
+  bs_tensor_clear (&x);
+  bs_graph_free (g);
+}
+
 static void
 test_layer_override (void)
 {
@@ -645,6 +759,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/graph/layers", test_layers);
   g_test_add_func ("/engine/nn/graph/run-from-layer", test_run_from_layer);
   g_test_add_func ("/engine/nn/graph/layer-override", test_layer_override);
+  g_test_add_func ("/engine/nn/graph/conv-fusion", test_conv_fusion);
   g_test_add_func ("/engine/nn/graph/fold-bn", test_fold_bn);
   g_test_add_func ("/engine/nn/graph/fold-bn-conditions", test_fold_bn_conditions);
   g_test_add_func ("/engine/nn/graph/shapes", test_shapes);

@@ -471,6 +471,94 @@ test_conv_direct_bits (void)
   bs_conv_simd (level);
 }
 
+/* bs_conv2d_fused against bs_conv2d, then the Add, then bs_relu, bit for
+ * bit, on each path (direct where the CPU has it, im2col + GEMM): random
+ * geometries with and without the add and the relu, and a case whose
+ * outputs are all -0 (zero weights on negative inputs, bias -0, no padding),
+ * which the Relu passes as -0. */
+static void
+check_fused (const bs_conv_dims *d, const float *x, const float *w, const float *b,
+             const float *add, bool relu, const char *what)
+{
+  int64_t ny = d->n * d->m * d->g.oh * d->g.ow;
+  g_autofree float *y = g_new (float, ny);
+  g_autofree float *want = g_new (float, ny);
+  g_autofree float *scratch = g_new (float, bs_conv2d_scratch (d) + 1);
+
+  bs_conv2d (d, x, w, b, want, scratch);
+  if (add)
+    for (int64_t i = 0; i < ny; i++)
+      want[i] = want[i] + add[i];
+  if (relu)
+    bs_relu (ny, want, want);
+  bs_conv2d_fused (d, x, w, b, add, relu, y, scratch);
+  for (int64_t i = 0; i < ny; i++)
+    if (memcmp (&y[i], &want[i], sizeof y[i]) != 0)
+      g_error ("%s: element %lld: %a fused, %a by the nodes", what, (long long) i, y[i], want[i]);
+}
+
+static void
+test_conv_fused (void)
+{
+  int level = bs_conv_simd (-1);
+
+  for (int lv = 0; lv <= 1; lv++)
+    {
+      bs_test_rng r = { 77 };
+      if (bs_conv_simd (lv) != lv)
+        continue;
+      for (int t = 0; t < 24; t++)
+        {
+          int64_t k = 1 + 2 * (int64_t) (bs_test_rng_next (&r) % 2);
+          int64_t c = k == 1 ? 70 : 8 + (int64_t) (bs_test_rng_next (&r) % 8);
+          int64_t m = 1 + (int64_t) (bs_test_rng_next (&r) % 40);
+          int64_t s = 1 + (int64_t) (bs_test_rng_next (&r) % 2);
+          int64_t hw = 3 + (int64_t) (bs_test_rng_next (&r) % 12);
+          bs_conv_dims d = conv_dims (2, c, m, 1, hw, hw, k, s, k / 2, 1);
+          int64_t ny = d.n * m * d.g.oh * d.g.ow;
+          bs_tensor x = nn_random (1, D (d.n * c * hw * hw), 500 + (uint64_t) t);
+          bs_tensor w = nn_random (1, D (m * c * k * k), 600 + (uint64_t) t);
+          bs_tensor b = nn_random (1, D (m), 700 + (uint64_t) t);
+          bs_tensor a = nn_random (1, D (ny), 800 + (uint64_t) t);
+          char what[64];
+
+          snprintf (what, sizeof what, "level %d case %d", lv, t);
+          check_fused (&d, bs_tensor_f32 (&x), bs_tensor_f32 (&w), bs_tensor_f32 (&b),
+                       t % 3 ? bs_tensor_f32 (&a) : NULL, t % 2 == 0, what);
+          bs_tensor_clear (&x);
+          bs_tensor_clear (&w);
+          bs_tensor_clear (&b);
+          bs_tensor_clear (&a);
+        }
+      {
+        bs_conv_dims d = conv_dims (1, 70, 20, 1, 4, 4, 1, 1, 0, 1);
+        int64_t ny = 20 * 16;
+        g_autofree float *x = g_new (float, 70 * 16);
+        g_autofree float *w = g_new0 (float, 20 * 70);
+        g_autofree float *b = g_new (float, 20);
+        g_autofree float *y = g_new (float, ny);
+        g_autofree float *scratch = g_new (float, bs_conv2d_scratch (&d) + 1);
+        for (int i = 0; i < 70 * 16; i++)
+          x[i] = -1.0f - (float) (i % 5);
+        for (int i = 0; i < 20; i++)
+          b[i] = -0.0f;
+        bs_conv2d_fused (&d, x, w, b, NULL, true, y, scratch);
+        /* where the path's own sum gives -0, the Relu leaves it */
+        bs_conv2d (&d, x, w, b, y, scratch);
+        if (signbit (y[0]))
+          {
+            bs_conv2d_fused (&d, x, w, b, NULL, true, y, scratch);
+            for (int64_t i = 0; i < ny; i++)
+              g_assert_true (y[i] == 0 && signbit (y[i]));
+          }
+        else
+          g_assert_cmpint (lv, ==, 0);   /* the direct path's fma chain keeps -0 */
+        check_fused (&d, x, w, b, NULL, true, "-0 outputs");
+      }
+    }
+  bs_conv_simd (level);
+}
+
 /* Gemm, MatMul ---------------------------------------------------------------- */
 
 static void
@@ -960,6 +1048,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/ops/conv/random-vs-loops", test_conv_random);
   g_test_add_func ("/engine/nn/ops/conv/batch-same-bits", test_conv_batch_bits);
   g_test_add_func ("/engine/nn/ops/conv/direct-fma-bits", test_conv_direct_bits);
+  g_test_add_func ("/engine/nn/ops/conv/fused-epilogue", test_conv_fused);
   g_test_add_func ("/engine/nn/ops/gemm", test_gemm);
   g_test_add_func ("/engine/nn/ops/matmul", test_matmul);
   g_test_add_func ("/engine/nn/ops/relu", test_relu);

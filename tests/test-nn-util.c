@@ -230,3 +230,42 @@ nn_small_cnn (int opset, uint64_t seed)
     g_error ("%s", err);
   return g;
 }
+
+bs_graph *
+nn_residual_net (uint64_t seed)
+{
+  bs_graph *g = bs_graph_new (13);
+  bs_shape in = { .ndim = 4, .dims = { -1, 16, 6, 6 } };
+  char err[300];
+  int64_t one[] = { 1, 1, 1, 1 };
+
+  g_assert_cmpint (bs_graph_add_input (g, "x", BS_DT_FLOAT, &in, err, sizeof err), >=, 0);
+  add_const (g, "w1", 4, (int64_t[]) { 32, 16, 3, 3 }, seed + 1, -0.3f, 0.3f);
+  add_const (g, "b1", 1, (int64_t[]) { 32 }, seed + 2, -0.5f, 0.5f);
+  add_const (g, "w2", 4, (int64_t[]) { 20, 32, 3, 3 }, seed + 3, -0.2f, 0.2f);
+  add_const (g, "b2", 1, (int64_t[]) { 20 }, seed + 4, -0.5f, 0.5f);
+  add_const (g, "w3", 4, (int64_t[]) { 20, 16, 1, 1 }, seed + 5, -0.5f, 0.5f);
+  add_const (g, "w4", 4, (int64_t[]) { 20, 20, 3, 3 }, seed + 6, -0.2f, 0.2f);
+  add_const (g, "w5", 4, (int64_t[]) { 20, 20, 3, 3 }, seed + 7, -0.2f, 0.2f);
+  add_const (g, "w6", 4, (int64_t[]) { 20, 20, 3, 3 }, seed + 8, -0.2f, 0.2f);
+
+  bs_attr pad[] = { nn_attr_ints ("pads", 4, one) };
+  add_node (g, "Conv", "c1", "x,w1,b1", "a1", 1, pad);
+  add_node (g, "Relu", "r1", "a1", "a2", 0, NULL);
+  add_node (g, "Conv", "c2", "a2,w2,b2", "a3", 1, pad);
+  add_node (g, "Conv", "c3", "x,w3", "a4", 0, NULL);
+  add_node (g, "Add", "add1", "a3,a4", "a5", 0, NULL);
+  add_node (g, "Relu", "r2", "a5", "a6", 0, NULL);
+  add_node (g, "Conv", "c4", "a6,w4", "a7", 1, pad);
+  add_node (g, "Add", "add2", "a6,a7", "a8", 0, NULL);
+  add_node (g, "Conv", "c5", "a8,w5", "a9", 1, pad);
+  add_node (g, "Relu", "r3", "a9", "a10", 0, NULL);
+  add_node (g, "Conv", "c6", "a10,w6", "a11", 1, pad);
+  add_node (g, "Relu", "r4", "a11", "a12", 0, NULL);
+  add_node (g, "Add", "add3", "a11,a12", "y", 0, NULL);
+  g_assert_cmpint (bs_graph_add_output (g, "y", err, sizeof err), >=, 0);
+  g_assert_cmpint (bs_graph_add_output (g, "a9", err, sizeof err), >=, 0);
+  if (bs_graph_finalize (g, err, sizeof err) < 0)
+    g_error ("%s", err);
+  return g;
+}

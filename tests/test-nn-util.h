@@ -41,5 +41,15 @@ int nn_try_one (const char *op, int opset, int n_in, const char *const *in_names
  * Flatten, Gemm+BN, Reshape, MatMul, Softmax → "y" [N,10].  Weights are
  * pseudo-random from seed.  Finalized. */
 bs_graph *nn_small_cnn (int opset, uint64_t seed);
+/* Convolutions in every position bs_graph_conv_fusion tells apart, over
+ * [N,16,6,6] inputs ("x"; all 3×3 convs pad 1, 20 or 32 channels):
+ *   c1 → r1 (Relu)                     fused: relu
+ *   c2 (32 → 20), then c3 (1×1 of x)   c2 not fused: a conv comes next
+ *   c3 → add1 (+ c2's) → r2            fused: add, relu
+ *   c4 → add2 (+ r2's, no Relu)        fused: add
+ *   c5 → r3, c5's output a graph output ("a9")          not fused
+ *   c6 → r4 and add3 (two readers)                      not fused
+ * → "y".  Weights pseudo-random from seed.  Finalized. */
+bs_graph *nn_residual_net (uint64_t seed);
 /* A float tensor [n, c, h, w] of pseudo-random values in [-1, 1). */
 bs_tensor nn_random (int ndim, const int64_t *dims, uint64_t seed);

@@ -319,6 +319,25 @@ typedef struct {
 /* Run one node (ov only for Conv/Gemm/MatMul; NULL otherwise). */
 int bs_exec_run_node (bs_exec *x, int node, const bs_layer_override *ov, char *err,
                       size_t errlen);
+/* Conv epilogues.  A Conv whose output only a following Relu reads, or
+ * only a following Add of a value computed before the Conv (then perhaps a
+ * Relu of the sum, its only reader), can run as one pass: each output gets
+ * the bits the nodes would give it (bs_conv2d_fused), written straight into
+ * the last node's output; the values between are not written.
+ * bs_graph_conv_fusion fills f for Conv node `node` and returns how many
+ * nodes after it the fused run stands for (0: none; f->n_absorbed).
+ * bs_exec_run_conv_fused runs it (ov as for bs_exec_run_node); where the
+ * shapes do not allow it, it runs the nodes one by one. */
+typedef struct {
+  int add;          /* value added to the conv's output, or -1 */
+  bool relu;
+  int out;          /* the value written */
+  int n_absorbed;   /* nodes after the Conv that the run stands for */
+} bs_conv_fusion;
+
+int bs_graph_conv_fusion (const bs_graph *g, int node, bs_conv_fusion *f);
+int bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
+                            const bs_conv_fusion *f, char *err, size_t errlen);
 /* Run nodes [first, end). */
 int bs_exec_run_nodes (bs_exec *x, int first, int end, char *err, size_t errlen);
 int bs_exec_run (bs_exec *x, char *err, size_t errlen);

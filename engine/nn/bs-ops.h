@@ -76,6 +76,11 @@ typedef struct {
 void bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b,
                 float *y, float *scratch);
 size_t bs_conv2d_scratch (const bs_conv_dims *d);
+/* bs_conv2d with an epilogue: y = relu (conv + add), add (NULL: none) of
+ * y's shape, the Relu only when relu — the bits of bs_conv2d, then an Add
+ * (one float addition), then a Relu (x < 0 ? 0 : x), without the passes. */
+void bs_conv2d_fused (const bs_conv_dims *d, const float *x, const float *w, const float *b,
+                      const float *add, bool relu, float *y, float *scratch);
 /* Where the CPU has AVX-512 (x86-64), ungrouped convolutions with a
  * horizontal stride of 1 or 2 run as direct loops instead (ops-conv-direct.c):
  * each output is the bias followed by one fused multiply-add per tap (c, ky,

@@ -141,6 +141,39 @@ bs_exec_set_input (bs_exec *x, int index, const float *data, int64_t n, char *er
   return 0;
 }
 
+/* Node `node`'s input and output tensors, with ov's replacements (tmp holds
+ * their headers). */
+static int
+node_io (bs_exec *x, int node, const bs_layer_override *ov, const bs_tensor **in,
+         bs_tensor **out, bs_tensor *tmp, char *err, size_t errlen)
+{
+  const bs_graph *g = x->g;
+  const bs_node *n;
+
+  if (node < 0 || node >= g->n_nodes)
+    return _bs_nn_fail (err, errlen, "no node %d", node);
+  n = &g->nodes[node];
+  for (int i = 0; i < n->n_inputs; i++)
+    in[i] = n->inputs[i] >= 0 ? bs_exec_tensor (x, n->inputs[i]) : NULL;
+  for (int i = 0; i < n->n_outputs; i++)
+    out[i] = n->outputs[i] >= 0 ? &x->bufs[n->outputs[i]] : NULL;
+  if (ov)
+    {
+      const float *rep[3] = { ov->input, ov->weight, ov->bias };
+      if (!bs_op_is_compute (n->op))
+        return _bs_nn_fail (err, errlen, "node '%s' (%s): overrides apply to Conv, Gemm and "
+                            "MatMul only", n->name, _bs_op_def_get (n->op)->name);
+      for (int i = 0; i < 3 && i < n->n_inputs; i++)
+        if (rep[i] && in[i])
+          {
+            tmp[i] = *in[i];
+            tmp[i].data = (void *) rep[i];
+            in[i] = &tmp[i];
+          }
+    }
+  return 0;
+}
+
 int
 bs_exec_run_node (bs_exec *x, int node, const bs_layer_override *ov, char *err, size_t errlen)
 {
@@ -152,30 +185,50 @@ bs_exec_run_node (bs_exec *x, int node, const bs_layer_override *ov, char *err, 
   bs_tensor *out[BS_NODE_MAX_IO];
   char msg[256];
 
-  if (node < 0 || node >= g->n_nodes)
-    return _bs_nn_fail (err, errlen, "no node %d", node);
+  if (node_io (x, node, ov, in, out, tmp, err, errlen) < 0)
+    return -1;
   n = &g->nodes[node];
   d = _bs_op_def_get (n->op);
-  for (int i = 0; i < n->n_inputs; i++)
-    in[i] = n->inputs[i] >= 0 ? bs_exec_tensor (x, n->inputs[i]) : NULL;
-  for (int i = 0; i < n->n_outputs; i++)
-    out[i] = n->outputs[i] >= 0 ? &x->bufs[n->outputs[i]] : NULL;
-  if (ov)
-    {
-      const float *rep[3] = { ov->input, ov->weight, ov->bias };
-      if (!bs_op_is_compute (n->op))
-        return _bs_nn_fail (err, errlen, "node '%s' (%s): overrides apply to Conv, Gemm and "
-                            "MatMul only", n->name, d->name);
-      for (int i = 0; i < 3 && i < n->n_inputs; i++)
-        if (rep[i] && in[i])
-          {
-            tmp[i] = *in[i];
-            tmp[i].data = (void *) rep[i];
-            in[i] = &tmp[i];
-          }
-    }
   if (d->run (n, g->opset, in, out, &x->scratch, msg, sizeof msg) < 0)
     return _bs_nn_fail (err, errlen, "node '%s' (%s): %s", n->name, d->name, msg);
+  return 0;
+}
+
+static bool
+same_float_shape (const bs_exec *x, int a, int b)
+{
+  return x->bufs[a].dtype == BS_DT_FLOAT && x->bufs[b].dtype == BS_DT_FLOAT
+         && bs_shape_equal (&x->shapes[a], &x->shapes[b]);
+}
+
+int
+bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
+                        const bs_conv_fusion *f, char *err, size_t errlen)
+{
+  const bs_graph *g = x->g;
+  const bs_node *n;
+  bs_tensor tmp[3];
+  const bs_tensor *in[BS_NODE_MAX_IO];
+  bs_tensor *out[BS_NODE_MAX_IO];
+  char msg[256];
+  int c;
+
+  if (node_io (x, node, ov, in, out, tmp, err, errlen) < 0)
+    return -1;
+  n = &g->nodes[node];
+  c = n->outputs[0];
+  if (n->op != BS_OP_CONV || f->n_absorbed < 1 || node + f->n_absorbed >= g->n_nodes
+      || !same_float_shape (x, f->out, c) || (f->add >= 0 && !same_float_shape (x, f->add, c)))
+    {
+      /* not a fusion this exec can run: the nodes one by one */
+      if (bs_exec_run_node (x, node, ov, err, errlen) < 0)
+        return -1;
+      return bs_exec_run_nodes (x, node + 1, node + 1 + (f->n_absorbed > 0 ? f->n_absorbed : 0),
+                                err, errlen);
+    }
+  if (_bs_conv_run_fused (n, in, f->add >= 0 ? bs_tensor_f32 (&x->bufs[f->add]) : NULL, f->relu,
+                          bs_tensor_f32 (&x->bufs[f->out]), &x->scratch, msg, sizeof msg) < 0)
+    return _bs_nn_fail (err, errlen, "node '%s' (Conv): %s", n->name, msg);
   return 0;
 }
 

@@ -145,3 +145,56 @@ bs_graph_live_values (const bs_graph *g, int node, int **ids, int *n)
   *n = k;
   return 0;
 }
+
+/* Whether value v is read by one node input only and is no graph output. */
+static bool
+private_value (const bs_graph *g, int v)
+{
+  return v >= 0 && g->values[v].n_consumers == 1 && !g->values[v].is_output;
+}
+
+int
+bs_graph_conv_fusion (const bs_graph *g, int node, bs_conv_fusion *f)
+{
+  const bs_node *n, *next;
+  int c;
+
+  f->add = -1;
+  f->relu = false;
+  f->out = -1;
+  f->n_absorbed = 0;
+  if (node < 0 || node + 1 >= g->n_nodes || g->nodes[node].op != BS_OP_CONV)
+    return 0;
+  n = &g->nodes[node];
+  c = n->outputs[0];
+  next = &g->nodes[node + 1];
+  if (!private_value (g, c) || next->n_outputs < 1)
+    return 0;
+  if (next->op == BS_OP_RELU && next->inputs[0] == c)
+    {
+      f->relu = true;
+      f->out = next->outputs[0];
+      f->n_absorbed = 1;
+    }
+  else if (next->op == BS_OP_ADD && next->n_inputs == 2
+           && (next->inputs[0] == c) != (next->inputs[1] == c))
+    {
+      int other = next->inputs[0] == c ? next->inputs[1] : next->inputs[0];
+      const bs_value *ov = other >= 0 ? &g->values[other] : NULL;
+      /* the other operand exists before the conv runs */
+      if (!ov || ov->kind == BS_VALUE_INITIALIZER
+          || (ov->kind == BS_VALUE_INTERMEDIATE && (ov->producer < 0 || ov->producer >= node)))
+        return 0;
+      f->add = other;
+      f->out = next->outputs[0];
+      f->n_absorbed = 1;
+      if (node + 2 < g->n_nodes && private_value (g, f->out)
+          && g->nodes[node + 2].op == BS_OP_RELU && g->nodes[node + 2].inputs[0] == f->out)
+        {
+          f->relu = true;
+          f->out = g->nodes[node + 2].outputs[0];
+          f->n_absorbed = 2;
+        }
+    }
+  return f->n_absorbed;
+}

@@ -107,9 +107,13 @@ int _bs_window_spatial (const bs_window *w, const bs_shape *x, int64_t *ih, int6
 /* ops-conv-direct.c: Conv by direct AVX-512 loops where bs_conv_simd says
  * so and the convolution is ungrouped with horizontal stride 1 or 2. */
 bool _bs_conv_direct_ok (const bs_conv_dims *d);
+/* Conv node n on in[] (x, w, optional b) into y with bs_conv2d_fused's
+ * epilogue. */
+int _bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, const float *add, bool relu,
+                        float *y, _bs_scratch *s, char *err, size_t errlen);
 size_t _bs_conv_direct_scratch (const bs_conv_dims *d);
 void _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const float *b,
-                      float *y, float *scratch);
+                      const float *add, bool relu, float *y, float *scratch);
 int _bs_conv_dims (const bs_node *n, const bs_shape *x, const bs_shape *w, bs_conv_dims *d,
                    char *err, size_t errlen);
 

@@ -14,7 +14,9 @@
  * registers.  For each tap (c, ky, kx) in order one vector of weights per
  * 16 channels is loaded and each pixel's input value is broadcast into a
  * fused multiply-add: 28 FMAs for 16 loads.  The sums start at the bias and
- * are stored by a scatter into the NCHW planes (16 channels apart).
+ * are stored by a scatter into the NCHW planes (16 channels apart), after
+ * the epilogue if one was asked for (bs_conv2d_fused: an Add's operand
+ * gathered from the same places and added, a Relu).
  *
  * What it computes.  Every output is
  *   s = b;  for c, for ky, for kx:  s = fma (xpad[c, iy, ix], w[m, c, ky, kx], s)
@@ -115,8 +117,8 @@ typedef struct {
  * rows × cols pixels and the channels in mask[v]. */
 TARGET static inline __attribute__ ((always_inline)) void
 tile (const tile_geom *t, const float *x0, const float *wb, const float *bias, float *y,
-      int rows, int cols, const __mmask16 *mask, const int R, const int NW, const int NV,
-      const int SW)
+      const float *add, bool relu, int rows, int cols, const __mmask16 *mask, const int R,
+      const int NW, const int NV, const int SW)
 {
   /* fixed sizes, so that the unrolled loops keep them in registers */
   __m512 acc[28][2];
@@ -157,6 +159,8 @@ tile (const tile_geom *t, const float *x0, const float *wb, const float *bias, f
           }
       }
 
+  /* the epilogue: + add (the Add node's one rounding), then the Relu's
+   * x < 0 ? 0 : x (-0 and NaN pass) */
 #pragma GCC unroll 4
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 14
@@ -164,8 +168,18 @@ tile (const tile_geom *t, const float *x0, const float *wb, const float *bias, f
       if (r < rows && q < cols)
 #pragma GCC unroll 2
         for (int v = 0; v < NV; v++)
-          _mm512_mask_i32scatter_ps (y + 16 * v * t->y_plane + r * t->ow + q, mask[v], idx,
-                                     acc[r * NW + q][v], 4);
+          {
+            int64_t off = 16 * v * t->y_plane + r * t->ow + q;
+            __m512 o = acc[r * NW + q][v];
+            if (add)
+              o = _mm512_add_ps (o, _mm512_mask_i32gather_ps (_mm512_setzero_ps (), mask[v], idx,
+                                                              add + off, 4));
+            if (relu)
+              o = _mm512_mask_mov_ps (o, _mm512_cmp_ps_mask (o, _mm512_setzero_ps (),
+                                                             _CMP_LT_OQ),
+                                      _mm512_setzero_ps ());
+            _mm512_mask_i32scatter_ps (y + off, mask[v], idx, o, 4);
+          }
 }
 
 /* The tiles of one block of output channels of one image: R rows at a
@@ -173,7 +187,8 @@ tile (const tile_geom *t, const float *x0, const float *wb, const float *bias, f
  * much as a row of outputs). */
 TARGET static inline __attribute__ ((always_inline)) void
 block (const tile_geom *t, const bs_geom *g, const float *xp, const float *wb, const float *bias,
-       float *y, const __mmask16 *mask, const int R, const int NW, const int NV, const int SW)
+       float *y, const float *add, bool relu, const __mmask16 *mask, const int R, const int NW,
+       const int NV, const int SW)
 {
   for (int64_t oy = 0; oy < g->oh; oy += R)
     for (int64_t ox = 0; ox < g->ow; ox += NW)
@@ -181,10 +196,11 @@ block (const tile_geom *t, const bs_geom *g, const float *xp, const float *wb, c
         int cols = (int) (g->ow - ox < NW ? g->ow - ox : NW);
         const float *x0 = xp + oy * t->row_step + ox * SW;
         float *y0 = y + oy * g->ow + ox;
+        const float *a0 = add ? add + oy * g->ow + ox : NULL;
         if (R > 1 && g->oh - oy < R)
-          tile (t, x0, wb, bias, y0, 1, cols, mask, 1, NW, NV, SW);
+          tile (t, x0, wb, bias, y0, a0, relu, 1, cols, mask, 1, NW, NV, SW);
         else
-          tile (t, x0, wb, bias, y0, R, cols, mask, R, NW, NV, SW);
+          tile (t, x0, wb, bias, y0, a0, relu, R, cols, mask, R, NW, NV, SW);
       }
 }
 
@@ -194,15 +210,15 @@ block (const tile_geom *t, const bs_geom *g, const float *xp, const float *wb, c
   do                                                                          \
     {                                                                         \
       if (g->ow > 7)                                                          \
-        block (&t, g, xp, wb, bias, yb, mask, 1, 14, NV, SW);                 \
+        block (&t, g, xp, wb, bias, yb, add, relu, mask, 1, 14, NV, SW);      \
       else                                                                    \
-        block (&t, g, xp, wb, bias, yb, mask, 2, 7, NV, SW);                  \
+        block (&t, g, xp, wb, bias, yb, add, relu, mask, 2, 7, NV, SW);       \
     }                                                                         \
   while (0)
 
 TARGET static void
 run_block (const tile_geom *tg, const bs_geom *g, const float *xp, const float *wb,
-           const float *bias, float *yb, int64_t m_valid)
+           const float *bias, float *yb, const float *add, bool relu, int64_t m_valid)
 {
   tile_geom t = *tg;
   __mmask16 mask[2];
@@ -223,7 +239,7 @@ run_block (const tile_geom *tg, const bs_geom *g, const float *xp, const float *
 
 void
 _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const float *b,
-                 float *y, float *scratch)
+                 const float *add, bool relu, float *y, float *scratch)
 {
 #ifdef HAVE_X86
   const bs_geom *g = &d->g;
@@ -271,11 +287,14 @@ _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const fl
           memcpy (xp + c * hp * wp + (iy + g->pt) * wp + g->pl, xn + (c * g->ih + iy) * g->iw,
                   (size_t) g->iw * sizeof *xp);
       for (int64_t ob = 0; ob < nob; ob++)
-        run_block (&t, g, xp, wpk + ob * k * OB, bpk + ob * OB, y + (n * d->m + ob * OB) * p,
-                   d->m - ob * OB);
+        {
+          int64_t off = (n * d->m + ob * OB) * p;
+          run_block (&t, g, xp, wpk + ob * k * OB, bpk + ob * OB, y + off, add ? add + off : NULL,
+                     relu, d->m - ob * OB);
+        }
     }
 #else
-  (void) d, (void) x, (void) w, (void) b, (void) y, (void) scratch;
+  (void) d, (void) x, (void) w, (void) b, (void) add, (void) relu, (void) y, (void) scratch;
   abort ();   /* _bs_conv_direct_ok said no */
 #endif
 }

@@ -305,9 +305,28 @@ depthwise_plane (const bs_geom *g, const float *x, const float *w, float bias, f
       }
 }
 
+/* The epilogue on n images' outputs (the im2col path's; the direct path
+ * does it in registers). */
+static void
+epilogue (const float *add, bool relu, float *y, int64_t n)
+{
+  if (add)
+    for (int64_t i = 0; i < n; i++)
+      y[i] += add[i];
+  if (relu)
+    bs_relu (n, y, y);
+}
+
 void
 bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b, float *y,
            float *scratch)
+{
+  bs_conv2d_fused (d, x, w, b, NULL, false, y, scratch);
+}
+
+void
+bs_conv2d_fused (const bs_conv_dims *d, const float *x, const float *w, const float *b,
+                 const float *add, bool relu, float *y, float *scratch)
 {
   const bs_geom *g = &d->g;
   int64_t cg = d->c / d->group, mg = d->m / d->group;
@@ -320,7 +339,7 @@ bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b
 
   if (_bs_conv_direct_ok (d))
     {
-      _bs_conv_direct (d, x, w, b, y, scratch);
+      _bs_conv_direct (d, x, w, b, add, relu, y, scratch);
       return;
     }
   if (is_depthwise (d))
@@ -330,6 +349,7 @@ bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b
           for (int64_t o = 0; o < mg; o++)
             depthwise_plane (g, x + (n * d->c + gr) * in_plane, w + (gr * mg + o) * k,
                              b ? b[gr * mg + o] : 0.0f, y + (n * d->m + gr * mg + o) * p);
+      epilogue (add, relu, y, d->n * d->m * p);
       return;
     }
   for (int64_t n0 = 0; n0 < d->n; n0 += nb)
@@ -372,6 +392,12 @@ bs_conv2d (const bs_conv_dims *d, const float *x, const float *w, const float *b
             for (int64_t o = 0; o < mg; o++)
               memcpy (y + ((n0 + j) * d->m + gr * mg + o) * p, out + o * ld + j * p,
                       (size_t) p * sizeof *y);
+        /* this batch's outputs, while they are in the cache */
+        if (gr == d->group - 1)
+          {
+            int64_t first = n0 * d->m * p, count = (d->n - n0 < nb ? d->n - n0 : nb) * d->m * p;
+            epilogue (add ? add + first : NULL, relu, y + first, count);
+          }
       }
 }
 
@@ -469,9 +495,9 @@ conv_infer (const bs_node *n, int opset, const bs_shape *const *in, const bs_ten
   return 0;
 }
 
-static int
-conv_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *const *out,
-          _bs_scratch *s, char *err, size_t errlen)
+int
+_bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, const float *add, bool relu,
+                    float *y, _bs_scratch *s, char *err, size_t errlen)
 {
   bs_conv_dims d;
   float *scratch = NULL;
@@ -482,10 +508,18 @@ conv_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *co
   need = bs_conv2d_scratch (&d);
   if (need && !(scratch = _bs_scratch_get (s, need)))
     return _bs_nn_fail (err, errlen, "out of memory for im2col");
-  bs_conv2d (&d, bs_tensor_f32 (in[0]), bs_tensor_f32 (in[1]),
-             n->n_inputs > 2 && in[2] ? bs_tensor_f32 (in[2]) : NULL, bs_tensor_f32 (out[0]),
-             scratch);
+  bs_conv2d_fused (&d, bs_tensor_f32 (in[0]), bs_tensor_f32 (in[1]),
+                   n->n_inputs > 2 && in[2] ? bs_tensor_f32 (in[2]) : NULL, add, relu, y,
+                   scratch);
   return 0;
+}
+
+static int
+conv_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *const *out,
+          _bs_scratch *s, char *err, size_t errlen)
+{
+  (void) opset;
+  return _bs_conv_run_fused (n, in, NULL, false, bs_tensor_f32 (out[0]), s, err, errlen);
 }
 
 const _bs_op_def _bs_op_conv = {

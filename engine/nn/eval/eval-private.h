@@ -9,6 +9,9 @@
 /* What the evaluator knows of one compute layer. */
 typedef struct {
   bs_layer_info info;        /* at batch 1 */
+  /* the nodes after a Conv that the fake-quant path runs with it
+   * (bs_graph_conv_fusion), on chunks whose outputs no statistic reads */
+  bs_conv_fusion fusion;
   const float *w;            /* fp32 weights (the graph's initializer) */
   int64_t w_count;
   int64_t channels;          /* output channels (channel scaling) */

@@ -82,6 +82,7 @@ layer_setup (bs_evaluator *ev, _bs_ev_layer *L)
   const bs_value *wv = &ev->g->values[L->info.weight];
 
   L->w = bs_tensor_f32 (&wv->data);
+  bs_graph_conv_fusion (ev->g, L->info.node, &L->fusion);
   L->w_count = bs_shape_numel (&L->info.w_shape);
   L->in_per_image = bs_shape_numel (&L->info.in_shape) / L->info.in_shape.dims[0];
   L->out_per_image = bs_shape_numel (&L->info.out_shape) / L->info.out_shape.dims[0];
@@ -463,6 +464,14 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
               if (_bs_ev_exact_layer (ev, j, bs_config_layer (rc->cfg, j), &rc->fin[j],
                                       rc->in_scale[j], x, qin, count, err, errlen) < 0)
                 return -1;
+            }
+          else if (stat_n == 0 && L->fusion.n_absorbed > 0)
+            {
+              /* with the Relu / Add after it; no statistic reads the
+               * values between */
+              if (bs_exec_run_conv_fused (x, i, &ov, &L->fusion, err, errlen) < 0)
+                return -1;
+              i += L->fusion.n_absorbed;
             }
           else if (bs_exec_run_node (x, i, &ov, err, errlen) < 0)
             return -1;
