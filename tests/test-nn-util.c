@@ -263,7 +263,18 @@ nn_residual_net (uint64_t seed)
   add_node (g, "Conv", "c6", "a10,w6", "a11", 1, pad);
   add_node (g, "Relu", "r4", "a11", "a12", 0, NULL);
   add_node (g, "Add", "add3", "a11,a12", "y", 0, NULL);
+  add_const (g, "w7", 4, (int64_t[]) { 24, 20, 3, 3 }, seed + 9, -0.2f, 0.2f);
+  add_const (g, "w8", 4, (int64_t[]) { 8, 24, 3, 3 }, seed + 10, -0.2f, 0.2f);
+  bs_attr p2[] = { nn_attr_ints ("kernel_shape", 2, (int64_t[]) { 2, 2 }),
+                   nn_attr_ints ("strides", 2, (int64_t[]) { 2, 2 }) };
+  bs_attr p2s1[] = { nn_attr_ints ("kernel_shape", 2, (int64_t[]) { 2, 2 }) };
+  add_node (g, "Conv", "c7", "y,w7", "a13", 1, pad);
+  add_node (g, "Relu", "r5", "a13", "a14", 0, NULL);
+  add_node (g, "MaxPool", "p1", "a14", "a15", 2, p2);
+  add_node (g, "Conv", "c8", "a15,w8", "a16", 1, pad);
+  add_node (g, "MaxPool", "p2", "a16", "z", 1, p2s1);
   g_assert_cmpint (bs_graph_add_output (g, "y", err, sizeof err), >=, 0);
+  g_assert_cmpint (bs_graph_add_output (g, "z", err, sizeof err), >=, 0);
   g_assert_cmpint (bs_graph_add_output (g, "a9", err, sizeof err), >=, 0);
   if (bs_graph_finalize (g, err, sizeof err) < 0)
     g_error ("%s", err);

@@ -49,7 +49,10 @@ bs_graph *nn_small_cnn (int opset, uint64_t seed);
  *   c4 → add2 (+ r2's, no Relu)        fused: add
  *   c5 → r3, c5's output a graph output ("a9")          not fused
  *   c6 → r4 and add3 (two readers)                      not fused
- * → "y".  Weights pseudo-random from seed.  Finalized. */
+ * → "y" (6 × 6), then
+ *   c7 (20 → 24) → r5 → p1 (MaxPool 2×2 stride 2)       fused: relu, pool
+ *   c8 (24 → 8) → p2 (MaxPool 2×2 stride 1)             fused: pool
+ * → "z" (2 × 2).  Weights pseudo-random from seed.  Finalized. */
 bs_graph *nn_residual_net (uint64_t seed);
 /* A float tensor [n, c, h, w] of pseudo-random values in [-1, 1). */
 bs_tensor nn_random (int ndim, const int64_t *dims, uint64_t seed);

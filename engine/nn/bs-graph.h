@@ -323,7 +323,10 @@ int bs_exec_run_node (bs_exec *x, int node, const bs_layer_override *ov, char *e
  * only a following Add of a value computed before the Conv (then perhaps a
  * Relu of the sum, its only reader), can run as one pass: each output gets
  * the bits the nodes would give it (bs_conv2d_fused), written straight into
- * the last node's output; the values between are not written.
+ * the last node's output; the values between are not written.  A MaxPool
+ * that alone reads the result (of the Conv or of its epilogue) joins too:
+ * then a few images at a time go through the Conv into a buffer that stays
+ * in the cache, and the pool writes its output from there.
  * bs_graph_conv_fusion fills f for Conv node `node` and returns how many
  * nodes after it the fused run stands for (0: none; f->n_absorbed).
  * bs_exec_run_conv_fused runs it (ov as for bs_exec_run_node); where the
@@ -331,6 +334,8 @@ int bs_exec_run_node (bs_exec *x, int node, const bs_layer_override *ov, char *e
 typedef struct {
   int add;          /* value added to the conv's output, or -1 */
   bool relu;
+  int pool;         /* MaxPool node after the epilogue, or -1 */
+  int mid;          /* the value the epilogue gives (the pool's input) */
   int out;          /* the value written */
   int n_absorbed;   /* nodes after the Conv that the run stands for */
 } bs_conv_fusion;

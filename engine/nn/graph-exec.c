@@ -12,6 +12,7 @@ struct bs_exec {
   bs_shape *shapes;    /* per value */
   bs_tensor *bufs;     /* per value; empty for initializers */
   _bs_scratch scratch;
+  _bs_scratch pool_buf;   /* bs_exec_run_conv_fused's Conv outputs before a MaxPool */
 };
 
 float *
@@ -39,6 +40,7 @@ bs_exec_free (bs_exec *x)
   free (x->bufs);
   free (x->shapes);
   free (x->scratch.p);
+  free (x->pool_buf.p);
   free (x);
 }
 
@@ -201,6 +203,49 @@ same_float_shape (const bs_exec *x, int a, int b)
          && bs_shape_equal (&x->shapes[a], &x->shapes[b]);
 }
 
+/* Conv (+ epilogue) then MaxPool, a few images at a time through a buffer
+ * of about POOL_BUFFER_FLOATS. */
+#define POOL_BUFFER_FLOATS ((int64_t) 64 * 1024)
+
+static int
+run_with_pool (bs_exec *x, const bs_node *n, const bs_tensor *const *in, const bs_conv_fusion *f,
+               char *err, size_t errlen)
+{
+  const bs_graph *g = x->g;
+  const bs_node *pn = &g->nodes[f->pool];
+  bs_shape mid = x->shapes[n->outputs[0]];
+  int64_t batch = mid.dims[0];
+  int64_t per = batch ? bs_shape_numel (&mid) / batch : 0;
+  int64_t per_in = batch ? bs_tensor_numel (in[0]) / batch : 0;
+  int64_t per_out = batch ? bs_shape_numel (&x->shapes[f->out]) / batch : 0;
+  int64_t sb = per ? POOL_BUFFER_FLOATS / per : 1;
+  const float *add = f->add >= 0 ? bs_tensor_f32 (&x->bufs[f->add]) : NULL;
+  float *buf;
+  char msg[256];
+
+  sb = sb < 1 ? 1 : sb;
+  sb = sb > batch ? batch : sb;
+  if (!(buf = _bs_scratch_get (&x->pool_buf, (size_t) (sb * per > 0 ? sb * per : 1))))
+    return _bs_nn_fail (err, errlen, "out of memory");
+  for (int64_t n0 = 0; n0 < batch; n0 += sb)
+    {
+      int64_t cnt = batch - n0 < sb ? batch - n0 : sb;
+      bs_tensor part = *in[0];
+      const bs_tensor *pin[3] = { &part, in[1], n->n_inputs > 2 ? in[2] : NULL };
+
+      part.shape.dims[0] = cnt;
+      part.data = (float *) bs_tensor_f32 (in[0]) + n0 * per_in;
+      mid.dims[0] = cnt;
+      if (_bs_conv_run_fused (n, pin, add ? add + n0 * per : NULL, f->relu, buf, &x->scratch, msg,
+                              sizeof msg) < 0)
+        return _bs_nn_fail (err, errlen, "node '%s' (Conv): %s", n->name, msg);
+      if (_bs_pool_run_on (pn, &mid, buf, bs_tensor_f32 (&x->bufs[f->out]) + n0 * per_out, msg,
+                           sizeof msg) < 0)
+        return _bs_nn_fail (err, errlen, "node '%s' (MaxPool): %s", pn->name, msg);
+    }
+  return 0;
+}
+
 int
 bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
                         const bs_conv_fusion *f, char *err, size_t errlen)
@@ -218,7 +263,8 @@ bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
   n = &g->nodes[node];
   c = n->outputs[0];
   if (n->op != BS_OP_CONV || f->n_absorbed < 1 || node + f->n_absorbed >= g->n_nodes
-      || !same_float_shape (x, f->out, c) || (f->add >= 0 && !same_float_shape (x, f->add, c)))
+      || !same_float_shape (x, f->mid, c) || (f->add >= 0 && !same_float_shape (x, f->add, c))
+      || (f->pool >= 0 && (x->bufs[f->out].dtype != BS_DT_FLOAT || x->shapes[c].ndim != 4)))
     {
       /* not a fusion this exec can run: the nodes one by one */
       if (bs_exec_run_node (x, node, ov, err, errlen) < 0)
@@ -226,10 +272,15 @@ bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
       return bs_exec_run_nodes (x, node + 1, node + 1 + (f->n_absorbed > 0 ? f->n_absorbed : 0),
                                 err, errlen);
     }
-  if (_bs_conv_run_fused (n, in, f->add >= 0 ? bs_tensor_f32 (&x->bufs[f->add]) : NULL, f->relu,
-                          bs_tensor_f32 (&x->bufs[f->out]), &x->scratch, msg, sizeof msg) < 0)
-    return _bs_nn_fail (err, errlen, "node '%s' (Conv): %s", n->name, msg);
-  return 0;
+  if (f->pool < 0)
+    {
+      if (_bs_conv_run_fused (n, in, f->add >= 0 ? bs_tensor_f32 (&x->bufs[f->add]) : NULL,
+                              f->relu, bs_tensor_f32 (&x->bufs[f->out]), &x->scratch, msg,
+                              sizeof msg) < 0)
+        return _bs_nn_fail (err, errlen, "node '%s' (Conv): %s", n->name, msg);
+      return 0;
+    }
+  return run_with_pool (x, n, in, f, err, errlen);
 }
 
 int

@@ -161,6 +161,8 @@ bs_graph_conv_fusion (const bs_graph *g, int node, bs_conv_fusion *f)
 
   f->add = -1;
   f->relu = false;
+  f->pool = -1;
+  f->mid = -1;
   f->out = -1;
   f->n_absorbed = 0;
   if (node < 0 || node + 1 >= g->n_nodes || g->nodes[node].op != BS_OP_CONV)
@@ -170,6 +172,7 @@ bs_graph_conv_fusion (const bs_graph *g, int node, bs_conv_fusion *f)
   next = &g->nodes[node + 1];
   if (!private_value (g, c) || next->n_outputs < 1)
     return 0;
+  f->out = c;
   if (next->op == BS_OP_RELU && next->inputs[0] == c)
     {
       f->relu = true;
@@ -196,5 +199,20 @@ bs_graph_conv_fusion (const bs_graph *g, int node, bs_conv_fusion *f)
           f->n_absorbed = 2;
         }
     }
+  f->mid = f->out;
+  /* a MaxPool (its Indices output unused) reading the result alone */
+  {
+    int k = node + 1 + f->n_absorbed;
+    const bs_node *pn = k < g->n_nodes ? &g->nodes[k] : NULL;
+    if (pn && pn->op == BS_OP_MAXPOOL && pn->inputs[0] == f->mid && private_value (g, f->mid)
+        && (pn->n_outputs == 1 || pn->outputs[1] < 0))
+      {
+        f->pool = k;
+        f->out = pn->outputs[0];
+        f->n_absorbed++;
+      }
+  }
+  if (f->n_absorbed == 0)
+    f->mid = f->out = -1;
   return f->n_absorbed;
 }

@@ -107,6 +107,9 @@ int _bs_window_spatial (const bs_window *w, const bs_shape *x, int64_t *ih, int6
 /* ops-conv-direct.c: Conv by direct AVX-512 loops where bs_conv_simd says
  * so and the convolution is ungrouped with horizontal stride 1 or 2. */
 bool _bs_conv_direct_ok (const bs_conv_dims *d);
+/* MaxPool / AveragePool node n on x of shape in_shape (any batch) into y. */
+int _bs_pool_run_on (const bs_node *n, const bs_shape *in_shape, const float *x, float *y,
+                     char *err, size_t errlen);
 /* Conv node n on in[] (x, w, optional b) into y with bs_conv2d_fused's
  * epilogue. */
 int _bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, const float *add, bool relu,

@@ -239,6 +239,17 @@ pool_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *co
   return 0;
 }
 
+int
+_bs_pool_run_on (const bs_node *n, const bs_shape *in_shape, const float *x, float *y, char *err,
+                 size_t errlen)
+{
+  bs_tensor tin = { .dtype = BS_DT_FLOAT, .shape = *in_shape, .data = (void *) x };
+  bs_tensor tout = { .dtype = BS_DT_FLOAT, .data = y };
+  const bs_tensor *in[1] = { &tin };
+  bs_tensor *out[1] = { &tout };
+  return pool_run (n, 0, in, out, NULL, err, errlen);
+}
+
 const _bs_op_def _bs_op_maxpool = {
   BS_OP_MAXPOOL, "MaxPool", 1, 1, 1, maxpool_parse, pool_infer, pool_run, NULL,
 };
