@@ -714,6 +714,17 @@ e8_side_clear (e8_side *s)
   free (s->l1);
 }
 
+/* Output (ii, jj) of a tile: its value, NaN where either operand row held a
+ * NaN. */
+static inline void
+put_value (double *out, bool *ovf, int64_t ldo, int64_t ii, int64_t jj, const bool *nan_a,
+           const bool *nan_b, double v)
+{
+  out[ii * ldo + jj] = nan_a[ii] || nan_b[jj] ? NAN : v;
+  if (ovf)
+    ovf[ii * ldo + jj] = false;
+}
+
 static int
 run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const int16_t *a,
                int64_t lda, const int16_t *b, int64_t ldb, double *out, int64_t ldo, bool *ovf,
@@ -769,14 +780,15 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
               double vals[TR][TC];
               _bs_elma8_simd_tile (xv, kk, pv + pan * kk * TC, ts, nt, k->h8, small,
                                    e8_out_value, NULL, vals);
-              for (int64_t r = 0; r < rows; r++)
+              /* along the output's rows: with swap, a tile row is a column */
+              if (swap)
                 for (int64_t c = 0; c < cols; c++)
-                  {
-                    int64_t ii = swap ? j0 + c : i0 + r, jj = swap ? i0 + r : j0 + c;
-                    out[ii * ldo + jj] = sa.nan[ii] || sb.nan[jj] ? NAN : vals[r][c];
-                    if (ovf)
-                      ovf[ii * ldo + jj] = false;
-                  }
+                  for (int64_t r = 0; r < rows; r++)
+                    put_value (out, ovf, ldo, j0 + c, i0 + r, sa.nan, sb.nan, vals[r][c]);
+              else
+                for (int64_t r = 0; r < rows; r++)
+                  for (int64_t c = 0; c < cols; c++)
+                    put_value (out, ovf, ldo, i0 + r, j0 + c, sa.nan, sb.nan, vals[r][c]);
               continue;
             }
           for (int64_t r = 0; r < rows; r++)
