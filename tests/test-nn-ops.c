@@ -439,6 +439,16 @@ test_conv_direct_bits (void)
                      "resnet block2.conv1");
   check_direct_bits ((bs_conv_dims[]) { conv_dims (1, 24, 32, 1, 28, 28, 3, 2, 1, 1) }, 7, true,
                      "resnet block1.conv1");
+  /* no padding: the ResNet's 1 × 1 projections, whole tiles, a tile over
+   * the right edge (its garbage columns are read from the slack) */
+  check_direct_bits ((bs_conv_dims[]) { conv_dims (3, 24, 32, 1, 28, 28, 1, 2, 0, 1) }, 10, true,
+                     "resnet block1.proj");
+  check_direct_bits ((bs_conv_dims[]) { conv_dims (3, 32, 96, 1, 14, 14, 1, 2, 0, 1) }, 13, true,
+                     "resnet block2.proj");
+  check_direct_bits ((bs_conv_dims[]) { conv_dims (2, 5, 20, 1, 9, 9, 3, 1, 0, 1) }, 16, false,
+                     "7 x 7 outputs without padding");
+  check_direct_bits ((bs_conv_dims[]) { conv_dims (1, 4, 8, 1, 12, 12, 3, 1, 0, 1) }, 19, true,
+                     "10 x 10 outputs without padding");
   for (int t = 0; t < 160; t++)
     {
       bs_window win = { 0 };
