@@ -306,10 +306,10 @@ node_named (const bs_graph *g, const char *name)
 static int
 value_named (const bs_graph *g, const char *name)
 {
-  for (int v = 0; v < g->n_values; v++)
-    if (strcmp (g->values[v].name, name) == 0)
-      return v;
-  g_error ("no value %s", name);
+  int v = bs_graph_find_value (g, name);
+  if (v < 0)
+    g_error ("no value %s", name);
+  return v;
 }
 
 static void

@@ -79,21 +79,27 @@ _bs_simd_env_off (void)
 }
 
 int
-bs_dot_simd (int want)
+_bs_simd_level (atomic_int *level, int want)
 {
-  int level = atomic_load (&simd_level), avail;
+  int l = atomic_load (level), avail;
 
-  if (level < 0)
+  if (l < 0)
     {
-      level = _bs_simd_env_off () ? 0 : _bs_simd_avx512 ();
-      atomic_store (&simd_level, level);
+      l = _bs_simd_env_off () ? 0 : _bs_simd_avx512 ();
+      atomic_store (level, l);
     }
   if (want < 0)
-    return level;
+    return l;
   avail = _bs_simd_avx512 ();
-  level = want < avail ? want : avail;
-  atomic_store (&simd_level, level);
-  return level;
+  l = want < avail ? want : avail;
+  atomic_store (level, l);
+  return l;
+}
+
+int
+bs_dot_simd (int want)
+{
+  return _bs_simd_level (&simd_level, want);
 }
 
 #ifdef HAVE_X86

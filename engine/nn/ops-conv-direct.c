@@ -50,20 +50,7 @@ static atomic_int conv_level = -1;
 int
 bs_conv_simd (int want)
 {
-  int level = atomic_load (&conv_level), avail = _bs_simd_avx512 ();
-
-  if (want < 0)
-    {
-      if (level < 0)
-        {
-          level = _bs_simd_env_off () ? 0 : avail;
-          atomic_store (&conv_level, level);
-        }
-      return level;
-    }
-  level = want < avail ? want : avail;
-  atomic_store (&conv_level, level);
-  return level;
+  return _bs_simd_level (&conv_level, want);
 }
 
 bool
@@ -257,17 +244,16 @@ block (const tile_geom *t, const bs_geom *g, const float *xp, const float *wb, c
   do                                                                          \
     {                                                                         \
       if (g->ow > 7)                                                          \
-        block (&t, g, xp, wb, bias, yb, add, relu, mask, 1, 14, NV, SW);      \
+        block (t, g, xp, wb, bias, yb, add, relu, mask, 1, 14, NV, SW);       \
       else                                                                    \
-        block (&t, g, xp, wb, bias, yb, add, relu, mask, 2, 7, NV, SW);       \
+        block (t, g, xp, wb, bias, yb, add, relu, mask, 2, 7, NV, SW);        \
     }                                                                         \
   while (0)
 
 TARGET static void
-run_block (const tile_geom *tg, const bs_geom *g, const float *xp, const float *wb,
+run_block (const tile_geom *t, const bs_geom *g, const float *xp, const float *wb,
            const float *bias, float *yb, const float *add, bool relu, int64_t m_valid)
 {
-  tile_geom t = *tg;
   __mmask16 mask[2];
   int nv = m_valid > 16 ? 2 : 1;
 

@@ -248,10 +248,11 @@ size_t
 bs_conv2d_scratch (const bs_conv_dims *d)
 {
   int64_t cg = d->c / d->group, mg = d->m / d->group, p = d->g.oh * d->g.ow;
-  int64_t nb = batch_images (d);
+  int64_t nb;
 
   if (_bs_conv_direct_ok (d))
     return _bs_conv_direct_scratch (d);
+  nb = batch_images (d);
   if (is_depthwise (d) || (nb == 1 && is_pointwise (&d->g)))
     return 0;
   /* the patches of nb images; with nb > 1 their product; for stride 2 one
@@ -331,17 +332,19 @@ bs_conv2d_fused (const bs_conv_dims *d, const float *x, const float *w, const fl
   const bs_geom *g = &d->g;
   int64_t cg = d->c / d->group, mg = d->m / d->group;
   int64_t k = cg * g->kh * g->kw, p = g->oh * g->ow, in_plane = g->ih * g->iw;
-  int64_t nb = batch_images (d);
-  /* scratch: patches [k × nb·p], product [mg × nb·p] (nb > 1), phases (it
-   * is NULL when none of them is needed) */
-  float *prod = nb > 1 ? scratch + nb * k * p : NULL;
-  float *ph = uses_phases (g) ? scratch + nb * k * p + (nb > 1 ? nb * mg * p : 0) : NULL;
+  int64_t nb;
+  float *prod, *ph;
 
   if (_bs_conv_direct_ok (d))
     {
       _bs_conv_direct (d, x, w, b, add, relu, y, scratch);
       return;
     }
+  /* scratch: patches [k × nb·p], product [mg × nb·p] (nb > 1), phases (it
+   * is NULL when none of them is needed) */
+  nb = batch_images (d);
+  prod = nb > 1 ? scratch + nb * k * p : NULL;
+  ph = uses_phases (g) ? scratch + nb * k * p + (nb > 1 ? nb * mg * p : 0) : NULL;
   if (is_depthwise (d))
     {
       for (int64_t n = 0; n < d->n; n++)
