@@ -519,8 +519,12 @@ test_conv_fused (void)
         continue;
       for (int t = 0; t < 24; t++)
         {
+          /* taps per output: ≤ 32 (the direct path's pixels' kernel) in
+           * every other case, else the tiles' */
           int64_t k = 1 + 2 * (int64_t) (bs_test_rng_next (&r) % 2);
-          int64_t c = k == 1 ? 70 : 8 + (int64_t) (bs_test_rng_next (&r) % 8);
+          int64_t few = k == 1 ? 1 + (int64_t) (bs_test_rng_next (&r) % 32)
+                               : 1 + (int64_t) (bs_test_rng_next (&r) % 3);
+          int64_t c = t % 2 ? few : k == 1 ? 70 : 8 + (int64_t) (bs_test_rng_next (&r) % 8);
           int64_t m = 1 + (int64_t) (bs_test_rng_next (&r) % 40);
           int64_t s = 1 + (int64_t) (bs_test_rng_next (&r) % 2);
           int64_t hw = 3 + (int64_t) (bs_test_rng_next (&r) % 12);
@@ -540,31 +544,32 @@ test_conv_fused (void)
           bs_tensor_clear (&b);
           bs_tensor_clear (&a);
         }
-      {
-        bs_conv_dims d = conv_dims (1, 70, 20, 1, 4, 4, 1, 1, 0, 1);
-        int64_t ny = 20 * 16;
-        g_autofree float *x = g_new (float, 70 * 16);
-        g_autofree float *w = g_new0 (float, 20 * 70);
-        g_autofree float *b = g_new (float, 20);
-        g_autofree float *y = g_new (float, ny);
-        g_autofree float *scratch = g_new (float, bs_conv2d_scratch (&d) + 1);
-        for (int i = 0; i < 70 * 16; i++)
-          x[i] = -1.0f - (float) (i % 5);
-        for (int i = 0; i < 20; i++)
-          b[i] = -0.0f;
-        bs_conv2d_fused (&d, x, w, b, NULL, true, y, scratch);
-        /* where the path's own sum gives -0, the Relu leaves it */
-        bs_conv2d (&d, x, w, b, y, scratch);
-        if (signbit (y[0]))
-          {
-            bs_conv2d_fused (&d, x, w, b, NULL, true, y, scratch);
-            for (int64_t i = 0; i < ny; i++)
-              g_assert_true (y[i] == 0 && signbit (y[i]));
-          }
-        else
-          g_assert_cmpint (lv, ==, 0);   /* the direct path's fma chain keeps -0 */
-        check_fused (&d, x, w, b, NULL, true, "-0 outputs");
-      }
+      for (int64_t c = 20; c <= 70; c += 50)
+        {
+          bs_conv_dims d = conv_dims (1, c, 20, 1, 4, 4, 1, 1, 0, 1);
+          int64_t ny = 20 * 16;
+          g_autofree float *x = g_new (float, c * 16);
+          g_autofree float *w = g_new0 (float, 20 * c);
+          g_autofree float *b = g_new (float, 20);
+          g_autofree float *y = g_new (float, ny);
+          g_autofree float *scratch = g_new (float, bs_conv2d_scratch (&d) + 1);
+          for (int i = 0; i < c * 16; i++)
+            x[i] = -1.0f - (float) (i % 5);
+          for (int i = 0; i < 20; i++)
+            b[i] = -0.0f;
+          bs_conv2d_fused (&d, x, w, b, NULL, true, y, scratch);
+          /* where the path's own sum gives -0, the Relu leaves it */
+          bs_conv2d (&d, x, w, b, y, scratch);
+          if (signbit (y[0]))
+            {
+              bs_conv2d_fused (&d, x, w, b, NULL, true, y, scratch);
+              for (int64_t i = 0; i < ny; i++)
+                g_assert_true (y[i] == 0 && signbit (y[i]));
+            }
+          else
+            g_assert_cmpint (lv, ==, 0);   /* the direct path's fma chain keeps -0 */
+          check_fused (&d, x, w, b, NULL, true, "-0 outputs");
+        }
     }
   bs_conv_simd (level);
 }
