@@ -330,7 +330,10 @@ int bs_exec_run_node (bs_exec *x, int node, const bs_layer_override *ov, char *e
  * bs_graph_conv_fusion fills f for Conv node `node` and returns how many
  * nodes after it the fused run stands for (0: none; f->n_absorbed).
  * bs_exec_run_conv_fused runs it (ov as for bs_exec_run_node); where the
- * shapes do not allow it, it runs the nodes one by one. */
+ * shapes do not allow it, it runs the nodes one by one.  zeros (unless NULL)
+ * gets how many of the values written into f->out are zero (either sign),
+ * counted while they are in registers or in the cache — or -1 after the
+ * nodes ran one by one. */
 typedef struct {
   int add;          /* value added to the conv's output, or -1 */
   bool relu;
@@ -342,7 +345,7 @@ typedef struct {
 
 int bs_graph_conv_fusion (const bs_graph *g, int node, bs_conv_fusion *f);
 int bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
-                            const bs_conv_fusion *f, char *err, size_t errlen);
+                            const bs_conv_fusion *f, int64_t *zeros, char *err, size_t errlen);
 /* Run nodes [first, end). */
 int bs_exec_run_nodes (bs_exec *x, int first, int end, char *err, size_t errlen);
 int bs_exec_run (bs_exec *x, char *err, size_t errlen);

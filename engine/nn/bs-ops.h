@@ -138,6 +138,8 @@ void bs_global_avgpool (int64_t nc, int64_t hw, const float *x, float *y);
 /* Element-wise --------------------------------------------------------------- */
 
 void bs_relu (int64_t n, const float *x, float *y);     /* NaN stays NaN */
+/* How many of x[0, n) are zero (either sign). */
+int64_t bs_count_zeros (const float *x, int64_t n);
 void bs_clip (int64_t n, const float *x, float lo, float hi, float *y);
 /* Inference batch norm over channel axis 1: y = (x - mean) / sqrt(var + eps)
  * · scale + bias, for x of n × c × inner. */

@@ -209,7 +209,7 @@ same_float_shape (const bs_exec *x, int a, int b)
 
 static int
 run_with_pool (bs_exec *x, const bs_node *n, const bs_tensor *const *in, const bs_conv_fusion *f,
-               char *err, size_t errlen)
+               int64_t *zeros, char *err, size_t errlen)
 {
   const bs_graph *g = x->g;
   const bs_node *pn = &g->nodes[f->pool];
@@ -232,23 +232,25 @@ run_with_pool (bs_exec *x, const bs_node *n, const bs_tensor *const *in, const b
       int64_t cnt = batch - n0 < sb ? batch - n0 : sb;
       bs_tensor part = *in[0];
       const bs_tensor *pin[3] = { &part, in[1], n->n_inputs > 2 ? in[2] : NULL };
+      float *pooled = bs_tensor_f32 (&x->bufs[f->out]) + n0 * per_out;
 
       part.shape.dims[0] = cnt;
       part.data = (float *) bs_tensor_f32 (in[0]) + n0 * per_in;
       mid.dims[0] = cnt;
-      if (_bs_conv_run_fused (n, pin, add ? add + n0 * per : NULL, f->relu, buf, &x->scratch, msg,
-                              sizeof msg) < 0)
+      if (_bs_conv_run_fused (n, pin, add ? add + n0 * per : NULL, f->relu, buf, &x->scratch, NULL,
+                              msg, sizeof msg) < 0)
         return _bs_nn_fail (err, errlen, "node '%s' (Conv): %s", n->name, msg);
-      if (_bs_pool_run_on (pn, &mid, buf, bs_tensor_f32 (&x->bufs[f->out]) + n0 * per_out, msg,
-                           sizeof msg) < 0)
+      if (_bs_pool_run_on (pn, &mid, buf, pooled, msg, sizeof msg) < 0)
         return _bs_nn_fail (err, errlen, "node '%s' (MaxPool): %s", pn->name, msg);
+      if (zeros)
+        *zeros += bs_count_zeros (pooled, cnt * per_out);
     }
   return 0;
 }
 
 int
 bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
-                        const bs_conv_fusion *f, char *err, size_t errlen)
+                        const bs_conv_fusion *f, int64_t *zeros, char *err, size_t errlen)
 {
   const bs_graph *g = x->g;
   const bs_node *n;
@@ -258,6 +260,8 @@ bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
   char msg[256];
   int c;
 
+  if (zeros)
+    *zeros = -1;
   if (node_io (x, node, ov, in, out, tmp, err, errlen) < 0)
     return -1;
   n = &g->nodes[node];
@@ -274,13 +278,17 @@ bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
     }
   if (f->pool < 0)
     {
+      if (zeros)
+        *zeros = 0;
       if (_bs_conv_run_fused (n, in, f->add >= 0 ? bs_tensor_f32 (&x->bufs[f->add]) : NULL,
-                              f->relu, bs_tensor_f32 (&x->bufs[f->out]), &x->scratch, msg,
+                              f->relu, bs_tensor_f32 (&x->bufs[f->out]), &x->scratch, zeros, msg,
                               sizeof msg) < 0)
         return _bs_nn_fail (err, errlen, "node '%s' (Conv): %s", n->name, msg);
       return 0;
     }
-  return run_with_pool (x, n, in, f, err, errlen);
+  if (zeros)
+    *zeros = 0;
+  return run_with_pool (x, n, in, f, zeros, err, errlen);
 }
 
 int

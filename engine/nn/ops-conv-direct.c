@@ -139,6 +139,7 @@ typedef struct {
   const int32_t *tap;        /* tap (c, ky, kx)'s input offset from a tile's first */
   int64_t row_step;          /* between the input rows of two output rows */
   int64_t y_plane, ow;       /* output plane size and width */
+  int64_t *zeros;            /* NULL, or where the zeros written are counted */
 } tile_geom;
 
 /* r[i] = row i of a 16 × 16 block → r[j] = column j: 32-bit pairs, then
@@ -196,6 +197,7 @@ tile (const tile_geom *t, const float *x0, const float *wb, const float *bias, f
   __m512 acc[28][3];
   __m512 bv[3];
   const float *wp = wb;
+  int64_t nz = 0;
 
   for (int v = 0; v < NV; v++)
     bv[v] = _mm512_load_ps (bias + 16 * v);
@@ -258,8 +260,13 @@ tile (const tile_geom *t, const float *x0, const float *wb, const float *bias, f
                                                                  _CMP_LT_OQ),
                                           _mm512_setzero_ps ());
                 _mm512_mask_storeu_ps (y + off, m, o);
+                if (t->zeros)
+                  nz += __builtin_popcount (
+                      _mm512_mask_cmp_ps_mask (m, o, _mm512_setzero_ps (), _CMP_EQ_OQ));
               }
     }
+  if (t->zeros)
+    *t->zeros += nz;
 }
 
 /* The tiles of one block of output channels of one image: R rows at a
@@ -350,6 +357,7 @@ typedef struct {
   const int32_t *tap;        /* tap (c, ky, kx)'s input offset */
   const float *w, *bias;     /* [block of 8][tap][8], [block][8] */
   float *X;                  /* [tap][16 · NP], 64-byte aligned */
+  int64_t *zeros;            /* NULL, or where the zeros written are counted */
 } pixel_geom;
 
 /* Lanes [a, b) of a vector lie in one output row; their inputs start at
@@ -367,6 +375,7 @@ pixel_group (const pixel_geom *t, const float *base, int64_t p0, float *y, const
   row_seg seg[PV_NP][16];
   int nseg[PV_NP];
   __mmask16 keep[PV_NP];
+  int64_t nz = 0;
 
 #pragma GCC unroll 3
   for (int v = 0; v < NP; v++)
@@ -455,8 +464,13 @@ pixel_group (const pixel_geom *t, const float *base, int64_t p0, float *y, const
                 r = _mm512_mask_mov_ps (r, _mm512_cmp_ps_mask (r, _mm512_setzero_ps (), _CMP_LT_OQ),
                                         _mm512_setzero_ps ());
               _mm512_mask_storeu_ps (y + o, keep[v], r);
+              if (t->zeros)
+                nz += __builtin_popcount (
+                    _mm512_mask_cmp_ps_mask (keep[v], r, _mm512_setzero_ps (), _CMP_EQ_OQ));
             }
     }
+  if (t->zeros)
+    *t->zeros += nz;
 }
 
 /* One image: groups of 48 pixels, the last of 16 or 32 if that covers it. */
@@ -487,7 +501,7 @@ pixel_image (const pixel_geom *t, const float *base, float *y, const float *add,
 
 static void
 conv_pixels (const bs_conv_dims *d, const float *x, const float *w, const float *b,
-             const float *add, bool relu, float *y, float *scratch)
+             const float *add, bool relu, float *y, float *scratch, int64_t *zeros)
 {
   const bs_geom *g = &d->g;
   int64_t hp, wp, slack, k = d->c * g->kh * g->kw, p = g->oh * g->ow;
@@ -529,6 +543,7 @@ conv_pixels (const bs_conv_dims *d, const float *x, const float *w, const float 
   t.w = wpk;
   t.bias = bpk;
   t.X = X;
+  t.zeros = zeros;
   for (int64_t n = 0; n < d->n; n++)
     {
       const float *xn = x + n * d->c * g->ih * g->iw;
@@ -545,12 +560,12 @@ conv_pixels (const bs_conv_dims *d, const float *x, const float *w, const float 
 
 void
 _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const float *b,
-                 const float *add, bool relu, float *y, float *scratch)
+                 const float *add, bool relu, float *y, float *scratch, int64_t *zeros)
 {
 #ifdef HAVE_X86
   if (pixels_path (d))
     {
-      conv_pixels (d, x, w, b, add, relu, y, scratch);
+      conv_pixels (d, x, w, b, add, relu, y, scratch, zeros);
       return;
     }
   const bs_geom *g = &d->g;
@@ -591,6 +606,7 @@ _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const fl
   t.row_step = g->sh * wp;
   t.y_plane = p;
   t.ow = g->ow;
+  t.zeros = zeros;
   for (int64_t n = 0; n < d->n; n++)
     {
       const float *xn = x + n * d->c * g->ih * g->iw;
@@ -607,6 +623,7 @@ _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const fl
     }
 #else
   (void) d, (void) x, (void) w, (void) b, (void) add, (void) relu, (void) y, (void) scratch;
+  (void) zeros;
   abort ();   /* _bs_conv_direct_ok said no */
 #endif
 }

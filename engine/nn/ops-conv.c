@@ -307,15 +307,17 @@ depthwise_plane (const bs_geom *g, const float *x, const float *w, float bias, f
 }
 
 /* The epilogue on n images' outputs (the im2col path's; the direct path
- * does it in registers). */
+ * does it in registers), and their zeros counted. */
 static void
-epilogue (const float *add, bool relu, float *y, int64_t n)
+epilogue (const float *add, bool relu, float *y, int64_t n, int64_t *zeros)
 {
   if (add)
     for (int64_t i = 0; i < n; i++)
       y[i] += add[i];
   if (relu)
     bs_relu (n, y, y);
+  if (zeros)
+    *zeros += bs_count_zeros (y, n);
 }
 
 void
@@ -329,6 +331,13 @@ void
 bs_conv2d_fused (const bs_conv_dims *d, const float *x, const float *w, const float *b,
                  const float *add, bool relu, float *y, float *scratch)
 {
+  _bs_conv2d_count (d, x, w, b, add, relu, y, scratch, NULL);
+}
+
+void
+_bs_conv2d_count (const bs_conv_dims *d, const float *x, const float *w, const float *b,
+                  const float *add, bool relu, float *y, float *scratch, int64_t *zeros)
+{
   const bs_geom *g = &d->g;
   int64_t cg = d->c / d->group, mg = d->m / d->group;
   int64_t k = cg * g->kh * g->kw, p = g->oh * g->ow, in_plane = g->ih * g->iw;
@@ -337,7 +346,7 @@ bs_conv2d_fused (const bs_conv_dims *d, const float *x, const float *w, const fl
 
   if (_bs_conv_direct_ok (d))
     {
-      _bs_conv_direct (d, x, w, b, add, relu, y, scratch);
+      _bs_conv_direct (d, x, w, b, add, relu, y, scratch, zeros);
       return;
     }
   /* scratch: patches [k × nb·p], product [mg × nb·p] (nb > 1), phases (it
@@ -352,7 +361,7 @@ bs_conv2d_fused (const bs_conv_dims *d, const float *x, const float *w, const fl
           for (int64_t o = 0; o < mg; o++)
             depthwise_plane (g, x + (n * d->c + gr) * in_plane, w + (gr * mg + o) * k,
                              b ? b[gr * mg + o] : 0.0f, y + (n * d->m + gr * mg + o) * p);
-      epilogue (add, relu, y, d->n * d->m * p);
+      epilogue (add, relu, y, d->n * d->m * p, zeros);
       return;
     }
   for (int64_t n0 = 0; n0 < d->n; n0 += nb)
@@ -399,7 +408,7 @@ bs_conv2d_fused (const bs_conv_dims *d, const float *x, const float *w, const fl
         if (gr == d->group - 1)
           {
             int64_t first = n0 * d->m * p, count = (d->n - n0 < nb ? d->n - n0 : nb) * d->m * p;
-            epilogue (add ? add + first : NULL, relu, y + first, count);
+            epilogue (add ? add + first : NULL, relu, y + first, count, zeros);
           }
       }
 }
@@ -500,7 +509,7 @@ conv_infer (const bs_node *n, int opset, const bs_shape *const *in, const bs_ten
 
 int
 _bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, const float *add, bool relu,
-                    float *y, _bs_scratch *s, char *err, size_t errlen)
+                    float *y, _bs_scratch *s, int64_t *zeros, char *err, size_t errlen)
 {
   bs_conv_dims d;
   float *scratch = NULL;
@@ -511,9 +520,9 @@ _bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, const float *a
   need = bs_conv2d_scratch (&d);
   if (need && !(scratch = _bs_scratch_get (s, need)))
     return _bs_nn_fail (err, errlen, "out of memory for im2col");
-  bs_conv2d_fused (&d, bs_tensor_f32 (in[0]), bs_tensor_f32 (in[1]),
-                   n->n_inputs > 2 && in[2] ? bs_tensor_f32 (in[2]) : NULL, add, relu, y,
-                   scratch);
+  _bs_conv2d_count (&d, bs_tensor_f32 (in[0]), bs_tensor_f32 (in[1]),
+                    n->n_inputs > 2 && in[2] ? bs_tensor_f32 (in[2]) : NULL, add, relu, y,
+                    scratch, zeros);
   return 0;
 }
 
@@ -522,7 +531,7 @@ conv_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *co
           _bs_scratch *s, char *err, size_t errlen)
 {
   (void) opset;
-  return _bs_conv_run_fused (n, in, NULL, false, bs_tensor_f32 (out[0]), s, err, errlen);
+  return _bs_conv_run_fused (n, in, NULL, false, bs_tensor_f32 (out[0]), s, NULL, err, errlen);
 }
 
 const _bs_op_def _bs_op_conv = {

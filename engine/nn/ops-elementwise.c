@@ -1,6 +1,7 @@
 /* ops-elementwise.c — Relu, Clip, Add, Sub, Mul, Div (numpy broadcasting), inference
  * BatchNormalization, Identity and Dropout (identity at inference). */
 #include "nn-private.h"
+#include "bs-simd-clones.h"
 
 #include <float.h>
 #include <math.h>
@@ -11,6 +12,25 @@ bs_relu (int64_t n, const float *x, float *y)
 {
   for (int64_t i = 0; i < n; i++)
     y[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
+/* A 32-bit count per block, which vectorises (also for AVX2 and AVX-512,
+ * bs-simd-clones.h: on blocks in the L1 cache about three times faster
+ * than SSE2). */
+BS_SIMD_CLONES int64_t
+bs_count_zeros (const float *x, int64_t n)
+{
+  int64_t z = 0;
+
+  for (int64_t base = 0; base < n; base += 1 << 20)
+    {
+      int64_t m = n - base < 1 << 20 ? n - base : 1 << 20;
+      uint32_t zb = 0;
+      for (int64_t i = 0; i < m; i++)
+        zb += x[base + i] == 0.0f;
+      z += zb;
+    }
+  return z;
 }
 
 void

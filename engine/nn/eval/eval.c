@@ -1,6 +1,5 @@
 /* eval.c — the evaluator: construction, runs, prefix cache, statistics. */
 #include "eval-private.h"
-#include "bs-simd-clones.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -311,35 +310,17 @@ bounds_prepare (bs_evaluator *ev, int from)
     }
 }
 
-/* Zeros (either sign) among x[0, n): a 32-bit count per block, which
- * vectorises (also for AVX2 and AVX-512, bs-simd-clones.h: on blocks in the
- * L1 cache about three times faster than SSE2). */
-BS_SIMD_CLONES static int64_t
-count_zeros (const float *x, int64_t n)
-{
-  int64_t z = 0;
-
-  for (int64_t base = 0; base < n; base += 1 << 20)
-    {
-      int64_t m = n - base < 1 << 20 ? n - base : 1 << 20;
-      uint32_t zb = 0;
-      for (int64_t i = 0; i < m; i++)
-        zb += x[base + i] == 0.0f;
-      z += zb;
-    }
-  return z;
-}
-
 /* Layer j's input for this chunk, quantized into q, with the zeros of both
- * counted into st.  An element format rounds each value on its own, so the
- * three passes run block by block while the block is in the L1 cache; a
- * block format (a scale per block of values, k-means over the tensor)
- * quantizes the whole input at once, as before. */
+ * counted into st (those of the input given when known ≥ 0).  An element
+ * format rounds each value on its own, so the passes run block by block
+ * while the block is in the L1 cache; a block format (a scale per block of
+ * values, k-means over the tensor) quantizes the whole input at once, as
+ * before. */
 #define QUANT_BLOCK 4096
 
 static int
-quantize_input (run_ctx *rc, int j, const float *in, float *q, int64_t m, chunk_stats *st,
-                char *err, size_t errlen)
+quantize_input (run_ctx *rc, int j, const float *in, float *q, int64_t m, int64_t known,
+                chunk_stats *st, char *err, size_t errlen)
 {
   bs_qopts qo = BS_QOPTS_INIT;
   const bs_format *f = &rc->fin[j];
@@ -350,12 +331,13 @@ quantize_input (run_ctx *rc, int j, const float *in, float *q, int64_t m, chunk_
   for (int64_t base = 0; base < m; base += step)
     {
       int64_t len = m - base < step ? m - base : step;
-      z_fp32 += count_zeros (in + base, len);
+      if (known < 0)
+        z_fp32 += bs_count_zeros (in + base, len);
       if (bs_format_quantize (f, in + base, q + base, (size_t) len, &qo, err, errlen) < 0)
         return -1;
-      z += count_zeros (q + base, len);
+      z += bs_count_zeros (q + base, len);
     }
-  st->in_zeros_fp32[j] += z_fp32;
+  st->in_zeros_fp32[j] += known < 0 ? z_fp32 : known;
   st->in_zeros[j] += z;
   return 0;
 }
@@ -389,6 +371,11 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
   int j = rc->start_layer;
   int64_t stat_n = first < ev->stat_images ? (ev->stat_images - first < count
                                               ? ev->stat_images - first : count) : 0;
+  /* zeros of values a fused Conv counted as it wrote them (the last few):
+   * a layer reading one need not read it once more to count them */
+  int zero_value[4] = { -1, -1, -1, -1 };
+  int64_t zero_count[4];
+  int n_zero = 0;
 
   if (atomic_load (&ev->cancel))
     return fail (err, errlen, "%s", "cancelled");
@@ -416,6 +403,7 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
           int64_t m = L->in_per_image * count;
           float *q = NULL;
           bs_layer_override ov = { NULL, L->qw, NULL };
+          int64_t known = -1;
 
           /* a layer of the exact path can take long: look again */
           if (atomic_load (&ev->cancel))
@@ -434,6 +422,9 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
                 }
             }
 
+          for (int k = 0; k < 4; k++)
+            if (zero_value[k] == L->info.input)
+              known = zero_count[k];
           if (rc->quantize_input[j] && rc->share_from[j] >= rc->start_layer)
             {
               /* an earlier layer of this chunk quantized the same values */
@@ -448,13 +439,13 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
               int slot = rc->share_from[j] == -2 ? j : ev->n_layers;
               if (!(q = thread_buffer (rc, thread, slot, (size_t) (m > 0 ? m : 1))))
                 return fail (err, errlen, "%s", "out of memory");
-              if (quantize_input (rc, j, in, q, m, st, err, errlen) < 0)
+              if (quantize_input (rc, j, in, q, m, known, st, err, errlen) < 0)
                 return -1;
               ov.input = q;
             }
           else
             {
-              st->in_zeros_fp32[j] += count_zeros (in, m);
+              st->in_zeros_fp32[j] += known >= 0 ? known : bs_count_zeros (in, m);
               st->in_zeros[j] = st->in_zeros_fp32[j];
             }
           if (rc->exact)
@@ -469,8 +460,15 @@ chunk_fn (void *user, bs_exec *x, int64_t first, int64_t count, int thread, char
             {
               /* with the Relu / Add after it; no statistic reads the
                * values between */
-              if (bs_exec_run_conv_fused (x, i, &ov, &L->fusion, err, errlen) < 0)
+              int64_t zeros;
+              if (bs_exec_run_conv_fused (x, i, &ov, &L->fusion, &zeros, err, errlen) < 0)
                 return -1;
+              if (zeros >= 0)
+                {
+                  zero_value[n_zero % 4] = L->fusion.out;
+                  zero_count[n_zero % 4] = zeros;
+                  n_zero++;
+                }
               i += L->fusion.n_absorbed;
             }
           else if (bs_exec_run_node (x, i, &ov, err, errlen) < 0)
