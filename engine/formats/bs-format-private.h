@@ -57,6 +57,9 @@ double _bs_float_decode (const bs_float_params *p, uint32_t code);
 uint32_t _bs_float_encode (const bs_float_params *p, double x);
 /* Fast float32 kernel of the same rounding (E ≤ 8, M ≤ 23). */
 void _bs_float_quantize_f32 (const bs_float_params *p, const float *in, float *out, size_t n);
+/* The traits' quantize_pow2 for the float family. */
+bool _bs_float_quantize_pow2 (const bs_float_params *p, const float *in, float *out, size_t n,
+                              float inv, float sc);
 
 extern const bs_float_params _bs_fp16_params;
 extern const bs_float_params _bs_e4m3_params;

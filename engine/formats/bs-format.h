@@ -112,6 +112,13 @@ struct bs_format_traits {
   /* Fast element quantizer at unit scale: out[i] must equal
    * (float) decode(encode(in[i])).  NULL means the generic loop. */
   void (*quantize_unit) (const bs_format *f, const float *in, float *out, size_t n);
+  /* Optional: the power-of-two path of bs_format_quantize in one pass —
+   * out[i] = quantize_unit (in[i] · inv) · sc in float arithmetic (inv, sc
+   * powers of two, in and out not overlapping) — returning false when a
+   * product in[i] · inv is neither zero nor a normal float ≤ 2^100 (out is
+   * then to be recomputed by the general path). */
+  bool (*quantize_pow2) (const bs_format *f, const float *in, float *out, size_t n, float inv,
+                         float sc);
 
   /* Block formats and kmeans: whole-tensor quantizers (reference and fast);
    * NULL for element formats. */

@@ -156,39 +156,73 @@ _bs_round_fp16 (double x)
  * baseline's SSE2 has no unsigned 32-bit compare or minimum and runs it
  * about four times slower than AVX-512.  Same source, same results; the
  * "default" clone is the plain build (bs-simd-clones.h). */
-BS_SIMD_CLONES void
-_bs_float_quantize_f32 (const bs_float_params *p, const float *in, float *out, size_t n)
+typedef struct {
+  uint32_t half, keep, lsb_shift, lsb_mask, norm_min, maxbits, satbits;
+  float c;
+} round_consts;
+
+static round_consts
+round_setup (const bs_float_params *p)
 {
   const int emin = 1 - p->bias;
   const uint32_t sh = (uint32_t) (23 - p->m);
-  const uint32_t half = sh ? (1u << (sh - 1)) - 1u : 0u;
-  const uint32_t keep = ~((1u << sh) - 1u);
-  const uint32_t lsb_shift = sh;
-  const uint32_t lsb_mask = sh ? 1u : 0u;   /* M = 23: nothing to round, no branch */
-  const uint32_t norm_min = (uint32_t) (emin + 127) << 23;  /* bits of 2^emin */
-  const float c = ldexpf (1.0f, emin - p->m + 23);
+  round_consts k;
   double dmax;
-  uint32_t maxbits, satbits;
-  bool has_inf = p->special == BS_FLOAT_IEEE;
 
+  k.half = sh ? (1u << (sh - 1)) - 1u : 0u;
+  k.keep = ~((1u << sh) - 1u);
+  k.lsb_shift = sh;
+  k.lsb_mask = sh ? 1u : 0u;   /* M = 23: nothing to round, no branch */
+  k.norm_min = (uint32_t) (emin + 127) << 23;  /* bits of 2^emin */
+  k.c = ldexpf (1.0f, emin - p->m + 23);
   _bs_float_params_limits (p, &dmax, NULL);
-  maxbits = f2u ((float) dmax);
+  k.maxbits = f2u ((float) dmax);
   /* what a finite value beyond max becomes, and what inf becomes */
-  satbits = has_inf ? 0x7f800000u : maxbits;
+  k.satbits = p->special == BS_FLOAT_IEEE ? 0x7f800000u : k.maxbits;
+  return k;
+}
+
+static inline __attribute__ ((always_inline)) float
+round_one (const round_consts *k, float x)
+{
+  uint32_t u = f2u (x);
+  uint32_t s = u & 0x80000000u, a = u & 0x7fffffffu;
+  uint32_t rn = (a + k->half + ((a >> k->lsb_shift) & k->lsb_mask)) & k->keep;
+  uint32_t rs = f2u ((u2f (a) + k->c) - k->c);
+  uint32_t r = a < k->norm_min ? rs : rn;
+
+  r = r > k->maxbits ? k->maxbits : r;
+  r = a == 0x7f800000u ? k->satbits : r;
+  r = a > 0x7f800000u ? a : r;          /* NaN stays NaN */
+  return u2f (s | r);
+}
+
+BS_SIMD_CLONES void
+_bs_float_quantize_f32 (const bs_float_params *p, const float *in, float *out, size_t n)
+{
+  const round_consts k = round_setup (p);
+
+  for (size_t i = 0; i < n; i++)
+    out[i] = round_one (&k, in[i]);
+}
+
+/* bs_format_quantize's three passes over a power-of-two scale (x · inv,
+ * round, · sc) in one: the fake-quantized activations of a network are
+ * read once. */
+BS_SIMD_CLONES bool
+_bs_float_quantize_pow2 (const bs_float_params *p, const float *in, float *out, size_t n,
+                         float inv, float sc)
+{
+  const round_consts k = round_setup (p);
+  int bad = 0;
 
   for (size_t i = 0; i < n; i++)
     {
-      uint32_t u = f2u (in[i]);
-      uint32_t s = u & 0x80000000u, a = u & 0x7fffffffu;
-      uint32_t rn = (a + half + ((a >> lsb_shift) & lsb_mask)) & keep;
-      uint32_t rs = f2u ((u2f (a) + c) - c);
-      uint32_t r = a < norm_min ? rs : rn;
-
-      r = r > maxbits ? maxbits : r;
-      r = a == 0x7f800000u ? satbits : r;
-      r = a > 0x7f800000u ? a : r;          /* NaN stays NaN */
-      out[i] = u2f (s | r);
+      float v = in[i] * inv, a = fabsf (v);
+      bad |= !(a == 0.0f || (a >= 0x1p-126f && a <= 0x1p+100f));
+      out[i] = round_one (&k, v) * sc;
     }
+  return !bad;
 }
 
 /* Traits ------------------------------------------------------------------ */
@@ -240,6 +274,13 @@ float_quantize_unit (const bs_format *f, const float *in, float *out, size_t n)
   _bs_float_quantize_f32 (&f->p.fl, in, out, n);
 }
 
+static bool
+float_quantize_pow2 (const bs_format *f, const float *in, float *out, size_t n, float inv,
+                     float sc)
+{
+  return _bs_float_quantize_pow2 (&f->p.fl, in, out, n, inv, sc);
+}
+
 const bs_format_traits _bs_float_traits = {
   .family = BS_FAMILY_FLOAT,
   .pattern = "float_e<E>m<M>",
@@ -249,4 +290,5 @@ const bs_format_traits _bs_float_traits = {
   .decode = float_decode,
   .encode = float_encode,
   .quantize_unit = float_quantize_unit,
+  .quantize_pow2 = float_quantize_pow2,
 };

@@ -356,10 +356,14 @@ bs_format_quantize (const bs_format *f, const float *in, float *out, size_t n,
     if (floats && fr == 0.5 && e > -120 && e < 120)
       {
         float inv = (float) (1.0 / o->scale), sc = (float) o->scale;
+        uintptr_t i0 = (uintptr_t) in, o0 = (uintptr_t) out, nb = n * sizeof (float);
+        bool one_pass = f->traits->quantize_pow2 && (i0 + nb <= o0 || o0 + nb <= i0);
         for (size_t base = 0; base < n; base += CHUNK)
           {
             size_t m = n - base < CHUNK ? n - base : CHUNK;
             float y[CHUNK], q[CHUNK];
+            if (one_pass && f->traits->quantize_pow2 (f, in + base, out + base, m, inv, sc))
+              continue;
             if (!scale_pow2 (in + base, y, m, inv))
               {
                 /* the general path for this run of elements */
