@@ -66,3 +66,25 @@ int _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, co
                          int64_t nt, const double *h, bool small, const double *value,
                          int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
                          double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS]);
+
+/* mn[t] for t < kk: the smallest low bits u ≤ 384 of a nonzero value's key
+ * in the `rows` rows of x at t (leading dimension ld), 1000 where none
+ * holds one.  Unless nan is NULL, also each row r's facts: whether it holds
+ * NaN's key (bit 13), and the largest and smallest low bits of its nonzero
+ * values' keys (-1000 and 1000 without one). */
+void _bs_elma8_simd_rmin (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, int16_t *mn,
+                          bool *nan, int *mx, int *mnr);
+
+/* The t < kk with mn[t] ≤ 384 (a live t, as _bs_elma8_simd_live finds
+ * them), in order: into slow[0…*ns) those with mn[t] + pm[t] < lim, into
+ * fast[0…*nf) the rest (all of them when pm is NULL). */
+void _bs_elma8_simd_split (const int16_t *mn, const int16_t *pm, int lim, int64_t kk,
+                           int32_t *fast, int64_t *nf, int32_t *slow, int64_t *ns);
+
+/* A tile as _bs_elma8_simd_tile (its values only), over the t in fast
+ * without floors and those in slow with them: no nonzero product of a t in
+ * fast may have e_u below 5. */
+int _bs_elma8_simd_tile_split (const uint64_t *av, int64_t lda, const uint64_t *bv,
+                               const int32_t *fast, int64_t nf, const int32_t *slow,
+                               int64_t ns, const double *h, const double *value,
+                               double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS]);

@@ -36,6 +36,10 @@
  *     zero lanes are found by a test of bits 58–62 (set only by a zero key)
  *     and left out by a masked add, and the add rounds toward −∞ — the true
  *     sum lies in [sum + floor, sum + floor + 1), so it adds floor(product).
+ *   A tile may run both over its t (_bs_elma8_simd_tile_split): the second
+ *   only where the smallest keys of its rows and of its panel at t allow a
+ *   product with e_u < 5 — in the bundled networks almost never, while
+ *   the whole tile almost always does somewhere.
  * So every sum is the register's, bit for bit.  The tile also turns its
  * sums into the outputs' log8 values (the conversion's table index from the
  * sum's double bits, one gather), and skips the t the caller found zero in
@@ -127,10 +131,10 @@ step_floor (__m512d acc, __m512i a, __m512i b, __m512d hlo, __m512d hhi, __m512i
                                    _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
 }
 
-#define TILE_LOOP(STEP)                                                                    \
-  for (int64_t i = 0; i < nt; i++)                                                         \
+#define TILE_LOOP(STEP, TS, NT)                                                            \
+  for (int64_t i = 0; i < (NT); i++)                                                       \
     {                                                                                      \
-      const int64_t t = ts[i];                                                             \
+      const int64_t t = (TS)[i];                                                           \
       const uint64_t *bt = bv + t * ELMA8_TILE_COLS;                                       \
       __m512i b0 = _mm512_loadu_si512 (bt), b1 = _mm512_loadu_si512 (bt + 8);              \
       __m512i x;                                                                           \
@@ -148,9 +152,13 @@ step_floor (__m512d acc, __m512i a, __m512i b, __m512d hlo, __m512d hhi, __m512i
       c31 = STEP (c31, x, b1);                                                             \
     }
 
+/* The t in fast[0…nf) by the loop without floors, those in slow[0…ns) by
+ * the exact one: every partial sum is the register's integer either way, so
+ * the order of the two does not matter. */
 TARGET static void
-tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, const int32_t *ts, int64_t nt,
-             const double *h, bool small, const double *value, int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
+tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, const int32_t *fast,
+             int64_t nf, const int32_t *slow, int64_t ns, const double *h, const double *value,
+             int64_t sums[ELMA8_TILE_ROWS][ELMA8_TILE_COLS],
              double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
 {
   const __m512i emask = _mm512_set1_epi64 ((long long) EXP_SIGN);
@@ -161,14 +169,14 @@ tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, const int32_t 
   __m512d c20 = bias, c21 = bias, c30 = bias, c31 = bias;
   double out[8];
 
-  if (small)
+  if (ns > 0)
     {
       const __m512d hlo = _mm512_loadu_pd (h), hhi = _mm512_loadu_pd (h + 8);
 #define STEP_FLOOR(c, x, b) step_floor (c, x, b, hlo, hhi, emask, ztest)
-      TILE_LOOP (STEP_FLOOR)
+      TILE_LOOP (STEP_FLOOR, slow, ns)
 #undef STEP_FLOOR
     }
-  else
+  if (nf > 0)
     {
       /* H[f]'s bits minus the bits S carries below 52 besides e_u: f · 2^48
        * and the low copy's f (its carry, 16, is the ε above) */
@@ -182,7 +190,7 @@ tile_avx512 (const uint64_t *av, int64_t lda, const uint64_t *bv, const int32_t 
       const __m512d hlo = _mm512_castsi512_pd (_mm512_loadu_si512 (adj));
       const __m512d hhi = _mm512_castsi512_pd (_mm512_loadu_si512 (adj + 8));
 #define STEP_FAST(c, x, b) step_fast (c, x, b, hlo, hhi)
-      TILE_LOOP (STEP_FAST)
+      TILE_LOOP (STEP_FAST, fast, nf)
 #undef STEP_FAST
     }
 
@@ -350,7 +358,8 @@ _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, const 
 #ifdef HAVE_X86
   if (bs_dot_simd (-1) >= 1)
     {
-      tile_avx512 (av, lda, bv, ts, nt, h, small, value, sums, vals);
+      tile_avx512 (av, lda, bv, small ? NULL : ts, small ? 0 : nt, small ? ts : NULL,
+                   small ? nt : 0, h, value, sums, vals);
       return 1;
     }
 #else
@@ -366,4 +375,214 @@ _bs_elma8_simd_tile (const uint64_t *av, int64_t lda, const uint64_t *bv, const 
   (void) vals;
 #endif
   return 0;
+}
+
+int
+_bs_elma8_simd_tile_split (const uint64_t *av, int64_t lda, const uint64_t *bv,
+                           const int32_t *fast, int64_t nf, const int32_t *slow, int64_t ns,
+                           const double *h, const double *value,
+                           double vals[ELMA8_TILE_ROWS][ELMA8_TILE_COLS])
+{
+#ifdef HAVE_X86
+  if (bs_dot_simd (-1) >= 1)
+    {
+      tile_avx512 (av, lda, bv, fast, nf, slow, ns, h, value, NULL, vals);
+      return 1;
+    }
+#else
+  (void) av;
+  (void) lda;
+  (void) bv;
+  (void) fast;
+  (void) nf;
+  (void) slow;
+  (void) ns;
+  (void) h;
+  (void) value;
+  (void) vals;
+#endif
+  return 0;
+}
+
+/* The smallest low bits of a nonzero key at each t, over the rows; with
+ * the rows' facts (when nan is not NULL) accumulated from t0 on. */
+static void
+rmin_scalar (const int16_t *x, int64_t ld, int64_t rows, int64_t t0, int64_t kk, int16_t *mn,
+             bool *nan, int *mx, int *mnr)
+{
+  for (int64_t t = t0; t < kk; t++)
+    {
+      int16_t m = 1000;
+      for (int64_t r = 0; r < rows; r++)
+        {
+          int16_t low = x[r * ld + t] & 2047;
+          if (nan)
+            {
+              nan[r] |= (x[r * ld + t] & 8192) != 0;
+              mx[r] = low <= 384 && low > mx[r] ? low : mx[r];
+              mnr[r] = low <= 384 && low < mnr[r] ? low : mnr[r];
+            }
+          low = low <= 384 ? low : 1000;
+          m = low < m ? low : m;
+        }
+      mn[t] = m;
+    }
+}
+
+#ifdef HAVE_X86
+TARGET static void
+rmin_avx512 (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, int16_t *mn, bool *nan,
+             int *mx, int *mnr)
+{
+  const __m512i low = _mm512_set1_epi32 (2047), top = _mm512_set1_epi32 (384);
+  const __m512i none = _mm512_set1_epi32 (1000), nanbit = _mm512_set1_epi32 (8192);
+  __m512i rmax[ELMA8_TILE_ROWS], rmin[ELMA8_TILE_ROWS], rnan[ELMA8_TILE_ROWS];
+  int64_t t = 0;
+
+  for (int r = 0; r < ELMA8_TILE_ROWS; r++)
+    {
+      rmax[r] = _mm512_set1_epi32 (-1000);
+      rmin[r] = none;
+      rnan[r] = _mm512_setzero_si512 ();
+    }
+  for (; t < kk; t += 16)
+    {
+      __m512i m = none;
+      int16_t pad[ELMA8_TILE_ROWS][16];
+      const int16_t *src = x + t;
+      int64_t sld = ld;
+      if (t + 16 > kk)
+        {
+          /* the last t through a copy, padded with keys of no value (not
+           * live, no NaN) */
+          if (rows > ELMA8_TILE_ROWS)
+            break;
+          for (int64_t r = 0; r < rows; r++)
+            for (int c = 0; c < 16; c++)
+              pad[r][c] = t + c < kk ? x[r * ld + t + c] : 1000;
+          src = &pad[0][0];
+          sld = 16;
+        }
+      for (int64_t r = 0; r < rows; r++)
+        {
+          __m512i k = _mm512_cvtepi16_epi32 (_mm256_loadu_si256 ((const __m256i *) (src + r * sld)));
+          __m512i l = _mm512_and_si512 (k, low);
+          __mmask16 live = _mm512_cmple_epi32_mask (l, top);
+          m = _mm512_mask_min_epi32 (m, live, m, l);
+          if (nan)
+            {
+              rnan[r] = _mm512_or_si512 (rnan[r], k);
+              rmax[r] = _mm512_mask_max_epi32 (rmax[r], live, rmax[r], l);
+              rmin[r] = _mm512_mask_min_epi32 (rmin[r], live, rmin[r], l);
+            }
+        }
+      if (t + 16 > kk)
+        {
+          int16_t last[16];
+          _mm256_storeu_si256 ((__m256i *) last, _mm512_cvtepi32_epi16 (m));
+          memcpy (mn + t, last, (size_t) (kk - t) * sizeof *mn);
+          t = kk;
+          break;
+        }
+      _mm256_storeu_si256 ((__m256i *) (mn + t), _mm512_cvtepi32_epi16 (m));
+    }
+  if (nan)
+    for (int64_t r = 0; r < rows; r++)
+      {
+        nan[r] = _mm512_test_epi32_mask (rnan[r], nanbit) != 0;
+        mx[r] = _mm512_reduce_max_epi32 (rmax[r]);
+        mnr[r] = _mm512_reduce_min_epi32 (rmin[r]);
+      }
+  rmin_scalar (x, ld, rows, t, kk, mn, nan, mx, mnr);
+}
+#endif
+
+void
+_bs_elma8_simd_rmin (const int16_t *x, int64_t ld, int64_t rows, int64_t kk, int16_t *mn,
+                     bool *nan, int *mx, int *mnr)
+{
+#ifdef HAVE_X86
+  if (bs_dot_simd (-1) >= 1 && (rows <= ELMA8_TILE_ROWS || !nan))
+    {
+      rmin_avx512 (x, ld, rows, kk, mn, nan, mx, mnr);
+      return;
+    }
+#endif
+  for (int64_t r = 0; nan && r < rows; r++)
+    {
+      nan[r] = false;
+      mx[r] = -1000;
+      mnr[r] = 1000;
+    }
+  rmin_scalar (x, ld, rows, 0, kk, mn, nan, mx, mnr);
+}
+
+static void
+split_scalar (const int16_t *mn, const int16_t *pm, int lim, int64_t t0, int64_t kk,
+              int32_t *fast, int64_t *nf, int32_t *slow, int64_t *ns)
+{
+  for (int64_t t = t0; t < kk; t++)
+    if (mn[t] <= 384)
+      {
+        if (pm && mn[t] + pm[t] < lim)
+          slow[(*ns)++] = (int32_t) t;
+        else
+          fast[(*nf)++] = (int32_t) t;
+      }
+}
+
+#ifdef HAVE_X86
+TARGET static void
+split_avx512 (const int16_t *mn, const int16_t *pm, int lim, int64_t kk, int32_t *fast,
+              int64_t *nf, int32_t *slow, int64_t *ns)
+{
+  const __m512i top = _mm512_set1_epi32 (384), vlim = _mm512_set1_epi32 (lim);
+  const __m512i step = _mm512_set1_epi32 (16);
+  __m512i idx = _mm512_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  int64_t t = 0;
+
+  for (; t < kk; t += 16, idx = _mm512_add_epi32 (idx, step))
+    {
+      int16_t pad[2][16];
+      const int16_t *m16 = mn + t, *p16 = pm ? pm + t : NULL;
+      if (t + 16 > kk)
+        {
+          /* the last t through a copy; the padding is not live */
+          for (int c = 0; c < 16; c++)
+            {
+              pad[0][c] = t + c < kk ? mn[t + c] : 1000;
+              pad[1][c] = t + c < kk && pm ? pm[t + c] : 1000;
+            }
+          m16 = pad[0];
+          p16 = pm ? pad[1] : NULL;
+        }
+      __m512i m = _mm512_cvtepi16_epi32 (_mm256_loadu_si256 ((const __m256i *) m16));
+      __mmask16 live = _mm512_cmple_epi32_mask (m, top), lo = 0;
+      if (p16)
+        {
+          __m512i p = _mm512_cvtepi16_epi32 (_mm256_loadu_si256 ((const __m256i *) p16));
+          lo = _mm512_mask_cmplt_epi32_mask (live, _mm512_add_epi32 (m, p), vlim);
+        }
+      _mm512_mask_compressstoreu_epi32 (fast + *nf, live & ~lo, idx);
+      _mm512_mask_compressstoreu_epi32 (slow + *ns, lo, idx);
+      *nf += __builtin_popcount (live & ~lo);
+      *ns += __builtin_popcount (lo);
+    }
+}
+#endif
+
+void
+_bs_elma8_simd_split (const int16_t *mn, const int16_t *pm, int lim, int64_t kk, int32_t *fast,
+                      int64_t *nf, int32_t *slow, int64_t *ns)
+{
+  *nf = 0;
+  *ns = 0;
+#ifdef HAVE_X86
+  if (bs_dot_simd (-1) >= 1)
+    {
+      split_avx512 (mn, pm, lim, kk, fast, nf, slow, ns);
+      return;
+    }
+#endif
+  split_scalar (mn, pm, lim, 0, kk, fast, nf, slow, ns);
 }

@@ -686,8 +686,9 @@ typedef struct {
   double *l1;
 } e8_side;
 
+/* The row facts are found here, or (stats false) left to the caller. */
 static int
-e8_side_init (e8_side *s, const int16_t *x, int64_t rows, int64_t ld, int64_t kk)
+e8_side_init (e8_side *s, const int16_t *x, int64_t rows, int64_t ld, int64_t kk, bool stats)
 {
   size_t r = (size_t) (rows ? rows : 1);
 
@@ -700,8 +701,11 @@ e8_side_init (e8_side *s, const int16_t *x, int64_t rows, int64_t ld, int64_t kk
   s->l1 = malloc (r * sizeof *s->l1);
   if (!s->nan || !s->max || !s->min || !s->l1)
     return -1;
-  elma8_rows (x, rows, ld, kk, s->nan, s->max);
-  elma8_rows_min (x, rows, ld, kk, s->min);
+  if (stats)
+    {
+      elma8_rows (x, rows, ld, kk, s->nan, s->max);
+      elma8_rows_min (x, rows, ld, kk, s->min);
+    }
   return 0;
 }
 
@@ -737,27 +741,41 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
   int64_t npan = ((swap ? m : n) + TC - 1) / TC;
   uint64_t *pv = malloc ((size_t) (npan * kk * TC + 1) * sizeof *pv);
   uint64_t *xv = malloc ((size_t) (TR * kk + 1) * sizeof *xv);
-  int32_t *ts = malloc ((size_t) (kk + 1) * sizeof *ts);
+  int32_t *ts = malloc ((size_t) (3 * kk + 1) * sizeof *ts);
+  int32_t *fast = ts + kk, *slow = ts + 2 * kk;
+  int16_t *pmin = malloc ((size_t) (npan * kk + 1) * sizeof *pmin);
+  int16_t *xmin = malloc ((size_t) (kk + 1) * sizeof *xmin);
   bool have_norms = false;
   int ret = -1;
 
-  if (!pv || !xv || !ts || e8_side_init (&sa, a, m, lda, kk) < 0 || e8_side_init (&sb, b, n, ldb, kk) < 0)
+  /* the broadcast side's row facts come four rows at a time, below */
+  if (!pv || !xv || !ts || !pmin || !xmin || e8_side_init (&sa, a, m, lda, kk, swap) < 0
+      || e8_side_init (&sb, b, n, ldb, kk, !swap) < 0)
     {
       _bs_fail (err, errlen, "out of memory");
       goto out;
     }
   pthread_once (&e8_out_once, e8_out_init);
   for (int64_t pan = 0; pan < npan; pan++)
-    _bs_elma8_simd_panel (p->x + pan * TC * p->ld, p->ld, p->rows - pan * TC, kk,
-                          pv + pan * kk * TC);
+    {
+      int64_t cols = p->rows - pan * TC < TC ? p->rows - pan * TC : TC;
+      _bs_elma8_simd_panel (p->x + pan * TC * p->ld, p->ld, cols, kk, pv + pan * kk * TC);
+      _bs_elma8_simd_rmin (p->x + pan * TC * p->ld, p->ld, cols, kk, pmin + pan * kk, NULL,
+                           NULL, NULL);
+    }
 
   for (int64_t i0 = 0; i0 < x->rows; i0 += TR)
     {
       int64_t rows = x->rows - i0 < TR ? x->rows - i0 : TR;
-      int ka = max_of (x->max, i0, rows), la = min_of (x->min, i0, rows);
+      int ka, la;
+      int64_t nt = -1, nf, ns;
       /* only the t where some row holds a nonzero value (ReLU leaves many
-       * where none does: all their products are zero) */
-      int64_t nt = _bs_elma8_simd_live (x->x + i0 * x->ld, x->ld, rows, kk, ts);
+       * where none does: all their products are zero), found by the rows'
+       * smallest nonzero key at each t; the rows' facts in the same pass */
+      _bs_elma8_simd_rmin (x->x + i0 * x->ld, x->ld, rows, kk, xmin, x->nan + i0, x->max + i0,
+                           x->min + i0);
+      ka = max_of (x->max, i0, rows);
+      la = min_of (x->min, i0, rows);
       _bs_elma8_simd_rows (x->x + i0 * x->ld, x->ld, rows, kk, xv);
       for (int64_t pan = 0; pan < npan; pan++)
         {
@@ -778,8 +796,23 @@ run_elma8_vec (const bs_dot_kernel *k, int64_t m, int64_t n, int64_t kk, const i
             {
               /* the outputs' values straight from the tile; NaN rows after */
               double vals[TR][TC];
-              _bs_elma8_simd_tile (xv, kk, pv + pan * kk * TC, ts, nt, k->h8, small,
-                                   e8_out_value, NULL, vals);
+              if (small)
+                {
+                  /* floors only at the t where some product may need one:
+                   * the smallest keys of the rows and of the panel there
+                   * give e_u < 5 */
+                  _bs_elma8_simd_split (xmin, pmin + pan * kk, 5 * 16, kk, fast, &nf, slow,
+                                        &ns);
+                  _bs_elma8_simd_tile_split (xv, kk, pv + pan * kk * TC, fast, nf, slow, ns,
+                                             k->h8, e8_out_value, vals);
+                }
+              else
+                {
+                  if (nt < 0)
+                    _bs_elma8_simd_split (xmin, NULL, 0, kk, ts, &nt, slow, &ns);
+                  _bs_elma8_simd_tile_split (xv, kk, pv + pan * kk * TC, ts, nt, NULL, 0,
+                                             k->h8, e8_out_value, vals);
+                }
               /* along the output's rows: with swap, a tile row is a column */
               if (swap)
                 for (int64_t c = 0; c < cols; c++)
@@ -807,6 +840,8 @@ out:
   free (pv);
   free (xv);
   free (ts);
+  free (pmin);
+  free (xmin);
   e8_side_clear (&sa);
   e8_side_clear (&sb);
   return ret;

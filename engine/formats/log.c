@@ -48,8 +48,15 @@
  * every decoded code and every rounding boundary.
  */
 #include "bs-format-private.h"
+#include "bs-simd.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#endif
 
 #define GRID_BITS 14
 #define GRID      (1 << GRID_BITS)
@@ -70,6 +77,10 @@ typedef struct {
   /* log8: per (binade, top mantissa bits): below thr → lo, else → hi */
   uint32_t l8_thr[L8_N];
   float l8_lo[L8_N], l8_hi[L8_N];
+  /* … the same entries packed for the vector kernel (log8_pack), with the
+   * mantissas of 2^(f/16) as floats, when every entry fits */
+  uint32_t l8_pack[L8_N], l8_mant[16];
+  bool l8_pack_ok;
   /* log16: j = j0 + (mantissa ≥ thr) at resolution 2^-11; value bits */
   uint16_t f16_j[1 << F16_IDX_BITS];
   uint32_t f16_thr[1 << F16_IDX_BITS];
@@ -148,6 +159,7 @@ dd_sqrt (dd a)
 
 static void log8_kernel_init (log_tables *t);
 static void log16_kernel_init (log_tables *t);
+static void log8_pack (log_tables *t);
 
 static void
 tables_init (void)
@@ -452,7 +464,97 @@ log8_kernel_init (log_tables *t)
             t->l8_thr[idx] = hi & 0x7fffffu;
           }
       }
+  log8_pack (t);
 }
+
+/* The entries again for AVX-512, one 32-bit word each so that one gather
+ * fetches them: the threshold's low 16 mantissa bits (its top 7 are the
+ * entry's own; 2^16 for "above every mantissa") in bits 0–16, and each
+ * result as (its binade − the entry's + 2) · 16 + f, the float's mantissa
+ * being that of 2^(f/16) (l8_mant), in bits 17–23 (below) and 24–30 (at or
+ * above).  Every entry is rebuilt from its packed form and compared, bit for
+ * bit; if one differed the scalar kernel would be used throughout. */
+static void
+log8_pack (log_tables *t)
+{
+  t->l8_pack_ok = true;
+  for (int f = 0; f < 16; f++)
+    t->l8_mant[f] = f2u ((float) t->hi[f << (GRID_BITS - 4)]) & 0x7fffffu;
+  for (uint32_t idx = 0; idx < L8_N; idx++)
+    {
+      uint32_t bin = 127 + L8_EMIN + (idx >> L8_IDX_BITS), field[2], thr;
+      const float v[2] = { t->l8_lo[idx], t->l8_hi[idx] };
+      for (int k = 0; k < 2; k++)
+        {
+          uint32_t u = f2u (v[k]), e = u >> 23, f = 0;
+          while (f < 16 && t->l8_mant[f] != (u & 0x7fffffu))
+            f++;
+          if (f == 16 || e + 2 < bin || e > bin + 5)
+            {
+              t->l8_pack_ok = false;
+              return;
+            }
+          field[k] = (e + 2 - bin) << 4 | f;
+          if ((((bin + (field[k] >> 4) - 2) << 23) | t->l8_mant[field[k] & 15]) != u)
+            t->l8_pack_ok = false;
+        }
+      if (t->l8_thr[idx] == 1u << 23)
+        thr = 1u << 16;
+      else if ((t->l8_thr[idx] >> 16) == (idx & ((1u << L8_IDX_BITS) - 1)))
+        thr = t->l8_thr[idx] & 0xffffu;
+      else
+        {
+          t->l8_pack_ok = false;
+          return;
+        }
+      t->l8_pack[idx] = thr | field[0] << 17 | field[1] << 24;
+    }
+}
+
+#ifdef HAVE_X86
+/* -1 unknown, else 0 scalar, 1 AVX-512 (bs-simd.h) */
+static atomic_int l8_simd = -1;
+
+/* Sixteen floats at a time, as the scalar loop below: the entry by one
+ * gather, its result's bits made from its binade and 2^(f/16)'s mantissa
+ * (a permute), then the same range cases. */
+__attribute__ ((target ("avx512f"))) static size_t
+log8_quantize_avx512 (const log_tables *t, const float *in, float *out, size_t n)
+{
+  const __m512i absmask = _mm512_set1_epi32 (0x7fffffff), low16 = _mm512_set1_epi32 (0xffff);
+  const __m512i base = _mm512_set1_epi32 ((int) L8_BASE), nent = _mm512_set1_epi32 (L8_N);
+  const __m512i thrmask = _mm512_set1_epi32 (0x1ffff), field = _mm512_set1_epi32 (0x7f);
+  const __m512i minpos = _mm512_set1_epi32 (0x39800000), maxpos = _mm512_set1_epi32 (0x45800000);
+  const __m512i inf = _mm512_set1_epi32 (0x7f800000), nan = _mm512_set1_epi32 (0x7fc00000);
+  const __m512i two = _mm512_set1_epi32 (2), nib = _mm512_set1_epi32 (15);
+  const __m512i mant = _mm512_loadu_si512 (t->l8_mant);
+  size_t i = 0;
+
+  for (; i + 16 <= n; i += 16)
+    {
+      __m512i u = _mm512_loadu_si512 (in + i);
+      __m512i a = _mm512_and_si512 (u, absmask), s = _mm512_andnot_si512 (absmask, u);
+      __m512i idx = _mm512_sub_epi32 (_mm512_srli_epi32 (a, 23 - L8_IDX_BITS), base);
+      __m512i e, sel, r;
+      idx = _mm512_maskz_mov_epi32 (_mm512_cmplt_epu32_mask (idx, nent), idx);
+      e = _mm512_i32gather_epi32 (idx, t->l8_pack, 4);
+      sel = _mm512_mask_blend_epi32 (
+        _mm512_cmpge_epu32_mask (_mm512_and_si512 (a, low16), _mm512_and_si512 (e, thrmask)),
+        _mm512_and_si512 (_mm512_srli_epi32 (e, 17), field), _mm512_srli_epi32 (e, 24));
+      /* (the binade of a + the field's − 2) << 23 | the mantissa of 2^(f/16) */
+      r = _mm512_sub_epi32 (_mm512_add_epi32 (_mm512_srli_epi32 (a, 23),
+                                              _mm512_srli_epi32 (sel, 4)), two);
+      r = _mm512_or_si512 (_mm512_slli_epi32 (r, 23),
+                           _mm512_permutexvar_epi32 (_mm512_and_si512 (sel, nib), mant));
+      r = _mm512_maskz_mov_epi32 (_mm512_cmpge_epu32_mask (a, minpos), r);
+      r = _mm512_mask_mov_epi32 (r, _mm512_cmpge_epu32_mask (a, maxpos), maxpos);
+      r = _mm512_mask_mov_epi32 (r, _mm512_cmpge_epu32_mask (a, inf), nan);
+      r = _mm512_mask_or_epi32 (r, _mm512_test_epi32_mask (r, r), r, s);
+      _mm512_storeu_si512 (out + i, r);
+    }
+  return i;
+}
+#endif
 
 static void
 log8_quantize (const float *in, float *out, size_t n)
@@ -460,8 +562,13 @@ log8_quantize (const float *in, float *out, size_t n)
   const log_tables *t = get_tables ();
   const uint32_t minpos = 0x39800000u;   /* 2^-12 */
   const uint32_t maxpos = 0x45800000u;   /* 2^12 */
+  size_t i = 0;
 
-  for (size_t i = 0; i < n; i++)
+#ifdef HAVE_X86
+  if (t->l8_pack_ok && _bs_simd_level (&l8_simd, -1) >= 1)
+    i = log8_quantize_avx512 (t, in, out, n);
+#endif
+  for (; i < n; i++)
     {
       uint32_t u = f2u (in[i]);
       uint32_t s = u & 0x80000000u, a = u & 0x7fffffffu;

@@ -64,6 +64,9 @@
 #include "bs-dot-kernel.h"
 #include "nn-private.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -380,6 +383,148 @@ DEFINE_TABLE_OPS (table_ops_16, int16_t)
 DEFINE_TABLE_OPS (table_ops_32, float)
 DEFINE_TABLE_OPS (table_ops_64, double)
 
+/* The hash's entries again, in a table indexed by the bits themselves, for
+ * 2-byte operands: slot (min ((|u| >> shift) − base, range), sign of u)
+ * holds the one entry that may match u (its bits, and its operand); |u| ≥
+ * 2^shift·(base + range) and 0 share the last row.  With shift 18 a row is
+ * a 32nd of a binade, narrower than the ratio between two neighbouring
+ * values of a format of ≤ 8 bits that is fine enough to need it (log8:
+ * 2^(1/16)), so every entry gets its own slot; where two would share one
+ * (coarse formats, subnormal images), or the rows would be too many, the
+ * hash is used instead.  An empty slot holds bits of the other sign, which
+ * no u reaching it has.  So u is found here exactly when the hash finds
+ * it, with one load and no probing — and sixteen at a time on AVX-512. */
+#define DIRECT_SHIFT 18
+#define DIRECT_MAX_ROWS 4096
+
+typedef struct {
+  uint32_t *key;
+  int32_t *op;               /* the operand, sign-extended */
+  uint32_t base, range;
+} direct_table;
+
+static inline uint32_t
+direct_slot (const direct_table *d, uint32_t u)
+{
+  uint32_t b = ((u & 0x7fffffffu) >> DIRECT_SHIFT) - d->base;
+
+  return (b < d->range ? b : d->range) * 2 + (u >> 31);
+}
+
+/* Returns 1 when made, 0 when the entries do not fit, -1 out of memory. */
+static int
+direct_init (direct_table *d, const value_set *vs, const int16_t *tab)
+{
+  uint32_t lo = UINT32_MAX, hi = 0, n;
+
+  d->key = NULL;
+  d->op = NULL;
+  for (uint32_t h = 0; h <= vs->hmask; h++)
+    if (vs->hidx[h] >= 0 && (vs->hkey[h] & 0x7fffffffu) != 0)
+      {
+        uint32_t b = (vs->hkey[h] & 0x7fffffffu) >> DIRECT_SHIFT;
+        lo = b < lo ? b : lo;
+        hi = b > hi ? b : hi;
+      }
+  if (lo > hi)
+    lo = hi = 0;
+  if (hi - lo >= DIRECT_MAX_ROWS)
+    return 0;
+  d->base = lo;
+  d->range = hi - lo + 1;
+  n = 2 * (d->range + 1);
+  d->key = malloc (n * sizeof *d->key);
+  d->op = malloc (n * sizeof *d->op);
+  if (!d->key || !d->op)
+    return -1;
+  for (uint32_t sl = 0; sl < n; sl++)
+    {
+      d->key[sl] = (sl & 1) ? 0u : 0x80000000u;
+      d->op[sl] = 0;
+    }
+  for (uint32_t h = 0; h <= vs->hmask; h++)
+    if (vs->hidx[h] >= 0)
+      {
+        uint32_t u = vs->hkey[h], sl = direct_slot (d, u);
+        if ((d->key[sl] >> 31) == (u >> 31))
+          return 0;                  /* taken: two entries in one slot */
+        d->key[sl] = u;
+        d->op[sl] = tab[vs->hidx[h]];
+      }
+  return 1;
+}
+
+static void
+direct_clear (direct_table *d)
+{
+  free (d->key);
+  free (d->op);
+  d->key = NULL;
+  d->op = NULL;
+}
+
+/* As table_ops_16, through the direct table: the operand is written either
+ * way and a miss listed (and overwritten later). */
+static void
+direct_ops_scalar (const direct_table *d, const float *q, int64_t from, int64_t n,
+                   int16_t *ops, int64_t *miss)
+{
+  int64_t nm = miss[0];
+
+  for (int64_t i = from; i < n; i++)
+    {
+      uint32_t u = float_bits (q[i]), sl = direct_slot (d, u);
+      ops[i] = (int16_t) d->op[sl];
+      miss[nm + 1] = i;
+      nm += d->key[sl] != u;
+    }
+  miss[0] = nm;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__ ((target ("avx512f"))) static void
+direct_ops_avx512 (const direct_table *d, const float *q, int64_t n, int16_t *ops,
+                   int64_t *miss)
+{
+  const __m512i absmask = _mm512_set1_epi32 (0x7fffffff);
+  const __m512i base = _mm512_set1_epi32 ((int) d->base);
+  const __m512i range = _mm512_set1_epi32 ((int) d->range);
+  int64_t i = 0;
+
+  for (; i + 16 <= n; i += 16)
+    {
+      __m512i u = _mm512_loadu_si512 (q + i);
+      __m512i b = _mm512_sub_epi32 (_mm512_srli_epi32 (_mm512_and_si512 (u, absmask),
+                                                       DIRECT_SHIFT), base);
+      __m512i sl = _mm512_add_epi32 (_mm512_slli_epi32 (_mm512_min_epu32 (b, range), 1),
+                                     _mm512_srli_epi32 (u, 31));
+      __m512i key = _mm512_i32gather_epi32 (sl, d->key, 4);
+      __m512i op = _mm512_i32gather_epi32 (sl, d->op, 4);
+      __mmask16 bad = _mm512_cmpneq_epi32_mask (key, u);
+      _mm256_storeu_si256 ((__m256i *) (ops + i), _mm512_cvtepi32_epi16 (op));
+      while (bad)
+        {
+          miss[++miss[0]] = i + __builtin_ctz (bad);
+          bad &= bad - 1;
+        }
+    }
+  direct_ops_scalar (d, q, i, n, ops, miss);
+}
+#endif
+
+static void
+direct_ops (const direct_table *d, const float *q, int64_t n, int16_t *ops, int64_t *miss)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (bs_dot_simd (-1) >= 1)
+    {
+      direct_ops_avx512 (d, q, n, ops, miss);
+      return;
+    }
+#endif
+  direct_ops_scalar (d, q, 0, n, ops, miss);
+}
+
 static int
 input_operands (const bs_dot_kernel *kern, const bs_format *f, const float *raw, const float *q,
                 int64_t n, double s, const bs_qopts *o, char *ops, char *err, size_t errlen)
@@ -389,7 +534,8 @@ input_operands (const bs_dot_kernel *kern, const bs_format *f, const float *raw,
   double u[OPS_RUN];
   char *tab = NULL;
   int64_t *miss = NULL;
-  int ret = -1;
+  direct_table direct = { 0 };
+  int made = 0, ret = -1;
 
   if (strcmp (f->name, "fp32") == 0 || bs_format_is_block (f))
     {
@@ -426,7 +572,14 @@ input_operands (const bs_dot_kernel *kern, const bs_format *f, const float *raw,
       if (bs_dot_kernel_pack (kern, 1, vs.v, (size_t) vs.nv, tab, err, errlen) < 0)
         goto out;
       miss[0] = 0;
-      if (es == 2)
+      if (es == 2 && (made = direct_init (&direct, &vs, (const int16_t *) (void *) tab)) < 0)
+        {
+          fail (err, errlen, "%s", "out of memory");
+          goto out;
+        }
+      if (es == 2 && made)
+        direct_ops (&direct, q, n, (int16_t *) (void *) ops, miss);
+      else if (es == 2)
         table_ops_16 (&vs, q, n, (const int16_t *) (void *) tab, (int16_t *) (void *) ops, miss);
       else if (es == 4)
         table_ops_32 (&vs, q, n, (const float *) (void *) tab, (float *) (void *) ops, miss);
@@ -453,6 +606,7 @@ input_operands (const bs_dot_kernel *kern, const bs_format *f, const float *raw,
   ret = 0;
 out:
   value_set_clear (&vs);
+  direct_clear (&direct);
   free (tab);
   free (miss);
   return ret;
@@ -551,7 +705,32 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
  * Patches as rows: rows[p][(c, ky, kx)] for output position p, zeros where
  * the window lies in the padding (bs_im2col's columns, transposed, on kernel
  * operands of 2, 4 or 8 bytes). */
-#define DEFINE_IM2ROWS(NAME, T)                                                          \
+#define COPY3(r, src)                                                                    \
+  do                                                                                     \
+    {                                                                                    \
+      (r)[0] = (src)[0];                                                                 \
+      (r)[1] = (src)[1];                                                                 \
+      (r)[2] = (src)[2];                                                                 \
+    }                                                                                    \
+  while (0)
+
+/* 2-byte operands: the three as one 8-byte load and store, the fourth
+ * element read past them (inside the input's slack) and written over the
+ * next one, which comes later (patches and their rows are written in
+ * order; the rows' buffer has slack too). */
+#define COPY3_16(r, src)                                                                 \
+  do                                                                                     \
+    {                                                                                    \
+      uint64_t w_;                                                                       \
+      memcpy (&w_, (src), sizeof w_);                                                    \
+      memcpy ((r), &w_, sizeof w_);                                                      \
+    }                                                                                    \
+  while (0)
+
+/* bytes past the operands and the rows that COPY3_16 may read or write */
+#define OPS_SLACK 8
+
+#define DEFINE_IM2ROWS(NAME, T, COPY)                                                    \
   static void NAME (const bs_geom *g, int64_t nc, const T *x, T zero, const int64_t *off,  \
                     T *rows)                                                             \
   {                                                                                      \
@@ -564,6 +743,21 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
           /* the taps kx in [lo, hi) fall inside the row */                              \
           int64_t x0 = ox * g->sw - g->pl, lo = 0, hi = g->kw;                           \
           bool three = g->kw == 3 && g->dw == 1;                                         \
+          if (g->kh == 1 && g->kw == 1)                                                  \
+            {                                                                            \
+              /* a 1×1 window (a shortcut): one element per channel */                  \
+              int64_t iy = oy * g->sh - g->pt;                                           \
+              if (iy >= 0 && iy < g->ih && x0 >= 0 && x0 < g->iw)                        \
+                {                                                                        \
+                  const T *src = x + iy * g->iw + x0;                                    \
+                  for (int64_t c = 0; c < nc; c++)                                       \
+                    r[c] = src[c * g->ih * g->iw];                                       \
+                }                                                                        \
+              else                                                                       \
+                for (int64_t c = 0; c < nc; c++)                                         \
+                  r[c] = zero;                                                           \
+              continue;                                                                  \
+            }                                                                            \
           while (lo < g->kw && x0 + lo * g->dw < 0)                                      \
             lo++;                                                                        \
           while (hi > lo && x0 + (hi - 1) * g->dw >= g->iw)                              \
@@ -575,12 +769,7 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
                * precomputed offsets of (c, ky) */                                       \
               const T *base = x + (oy * g->sh - g->pt) * g->iw + x0;                     \
               for (int64_t j = 0; j < nc * g->kh; j++, r += 3)                           \
-                {                                                                        \
-                  const T *src = base + off[j];                                          \
-                  r[0] = src[0];                                                         \
-                  r[1] = src[1];                                                         \
-                  r[2] = src[2];                                                         \
-                }                                                                        \
+                COPY (r, base + off[j]);                                                 \
               continue;                                                                  \
             }                                                                            \
           for (int64_t c = 0; c < nc; c++)                                               \
@@ -597,9 +786,7 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
                 if (three && lo == 0 && hi == 3)                                         \
                   {                                                                      \
                     /* the common 3-wide window inside the row */                        \
-                    r[0] = src[0];                                                       \
-                    r[1] = src[1];                                                       \
-                    r[2] = src[2];                                                       \
+                    COPY (r, src);                                                       \
                     continue;                                                            \
                   }                                                                      \
                 for (int64_t kx = 0; kx < lo; kx++)                                      \
@@ -612,9 +799,9 @@ _bs_ev_exact_weights (bs_evaluator *ev, int j, const bs_format *f, const bs_laye
         }                                                                                \
   }
 
-DEFINE_IM2ROWS (im2rows_16, int16_t)
-DEFINE_IM2ROWS (im2rows_32, float)
-DEFINE_IM2ROWS (im2rows_64, double)
+DEFINE_IM2ROWS (im2rows_16, int16_t, COPY3_16)
+DEFINE_IM2ROWS (im2rows_32, float, COPY3)
+DEFINE_IM2ROWS (im2rows_64, double, COPY3)
 
 
 /* What every layer kind needs: the kernel, the weights as operands, the
@@ -641,6 +828,50 @@ im2rows (const exact_ctx *c, const bs_geom *g, int64_t nc, const void *x, const 
     im2rows_32 (g, nc, x, c->zero.f32, off, rows);
   else
     im2rows_64 (g, nc, x, c->zero.f64, off, rows);
+}
+
+/* y[q] = (float) (a[q] · s) [+ *bias in fp32], q < n; eight at a time on
+ * AVX-512 (the same two roundings: the conversion rounds to nearest as
+ * the scalar one does). */
+static void
+scale_out_scalar (const double *a, double s, const float *bias, float *y, int64_t from,
+                  int64_t n)
+{
+  for (int64_t q = from; q < n; q++)
+    {
+      float t = (float) (a[q] * s);
+      y[q] = bias ? t + *bias : t;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__ ((target ("avx512f"))) static void
+scale_out_avx512 (const double *a, double s, const float *bias, float *y, int64_t n)
+{
+  const __m512d vs = _mm512_set1_pd (s);
+  const __m256 vb = _mm256_set1_ps (bias ? *bias : 0.0f);
+  int64_t q = 0;
+
+  for (; q + 8 <= n; q += 8)
+    {
+      __m256 t = _mm512_cvtpd_ps (_mm512_mul_pd (_mm512_loadu_pd (a + q), vs));
+      _mm256_storeu_ps (y + q, bias ? _mm256_add_ps (t, vb) : t);
+    }
+  scale_out_scalar (a, s, bias, y, q, n);
+}
+#endif
+
+static void
+scale_out (const double *a, double s, const float *bias, float *y, int64_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (bs_dot_simd (-1) >= 1)
+    {
+      scale_out_avx512 (a, s, bias, y, n);
+      return;
+    }
+#endif
+  scale_out_scalar (a, s, bias, y, 0, n);
 }
 
 /* Several images' patches go to one kernel call (the kernel's per-call work
@@ -674,7 +905,7 @@ conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *
   images = count < d.n ? count : d.n;
   nb = (int64_t) (CONV_BATCH_BYTES / ((size_t) (np * kk) * c->es + 1));
   nb = nb < 1 ? 1 : nb > images ? images : nb;
-  rows = malloc ((size_t) (nb * np * kk) * c->es + 1);
+  rows = malloc ((size_t) (nb * np * kk) * c->es + OPS_SLACK);
   acc = malloc ((size_t) (mg * nb * np) * sizeof *acc + 1);
   off = malloc ((size_t) (cg * d.g.kh) * sizeof *off + 1);
   if (!rows || !acc || !off)
@@ -702,13 +933,8 @@ conv_layer (exact_ctx *c, const bs_node *node, bs_exec *x, int64_t count, char *
             {
               int64_t oc = gr * mg + o;
               double s = L->qw_scale[oc] * c->s_x;
-              const double *ao = acc + o * cols + i * np;
-              float *yo = y + ((n0 + i) * d.m + oc) * np;
-              for (int64_t q = 0; q < np; q++)
-                {
-                  float t = (float) (ao[q] * s);
-                  yo[q] = bias ? t + bias[oc] : t;
-                }
+              scale_out (acc + o * cols + i * np, s, bias ? &bias[oc] : NULL,
+                         y + ((n0 + i) * d.m + oc) * np, np);
             }
       }
   ret = 0;
@@ -831,7 +1057,7 @@ _bs_ev_exact_layer (bs_evaluator *ev, int j, const bs_layer_config *lc, const bs
     c.w_ops = L->w_ops;            /* packed with the configuration */
   else
     w_own = c.w_ops = malloc ((size_t) L->w_count * c.es + 1);
-  c.x_ops = malloc ((size_t) m * c.es + 1);
+  c.x_ops = malloc ((size_t) m * c.es + OPS_SLACK);
   if (!c.w_ops || !c.x_ops)
     {
       fail (err, errlen, "out of memory for layer %s", L->info.name);
