@@ -594,27 +594,66 @@ test_search_cache_identical (void)
   deep_free (&d);
 }
 
+/* c on e1 and on e2: the same results; e1 started at compute layer `first`
+ * (its prefix cache). */
+static void
+run_pair (bs_evaluator *e1, bs_evaluator *e2, const bs_config *c, int first)
+{
+  bs_eval_result r1, r2;
+  char err[256];
+
+  g_assert_cmpint (bs_evaluator_run (e1, c, &r1, err, sizeof err), ==, 0);
+  g_assert_cmpint (bs_evaluator_run (e2, c, &r2, err, sizeof err), ==, 0);
+  g_assert_cmpint (r1.first_layer_run, ==, first);
+  g_assert_cmpint (r1.images, ==, N_IMG);
+  assert_same_result (&r1, &r2);
+  for (int j = 0; j < r1.n_layers; j++)
+    bs_assert_same (r1.layers[j].input_sparsity_fp32, r2.layers[j].input_sparsity_fp32,
+                    "layer %d fp32 sparsity", j);
+  bs_eval_result_clear (&r1);
+  bs_eval_result_clear (&r2);
+}
+
 static void
 test_threads_independent (void)
 {
   Net net;
   bs_evaluator *e1, *e2;
   bs_config *c;
-  bs_eval_result r1, r2;
-  char err[256];
 
   net_build (&net, 9);
   e1 = make_eval (&net, 1, 16);
   e2 = make_eval (&net, 2, 16);
   c = config ("fp8_e4m3", "posit8_1", "int4", "fixed5");
-  g_assert_cmpint (bs_evaluator_run (e1, c, &r1, err, sizeof err), ==, 0);
-  g_assert_cmpint (bs_evaluator_run (e2, c, &r2, err, sizeof err), ==, 0);
-  assert_same_result (&r1, &r2);
-  bs_eval_result_clear (&r1);
-  bs_eval_result_clear (&r2);
+  run_pair (e1, e2, c, 0);
   bs_config_free (c);
   bs_evaluator_free (e1);
   bs_evaluator_free (e2);
+  net_free (&net);
+}
+
+/* With the default chunk a network of few Gemm weights runs the images past
+ * the statistics' in chunks of 16 (eval.c): the same result as chunks of
+ * 64 throughout (the statistics' images chunked alike), also when a second
+ * configuration restarts from layer 1 out of the prefix cache. */
+static void
+test_chunks_split (void)
+{
+  Net net;
+  bs_evaluator *e_auto, *e_64;
+  bs_config *a, *b;
+
+  net_build (&net, 11);
+  e_auto = make_eval (&net, 2, 0);
+  e_64 = make_eval (&net, 2, 64);
+  a = config ("fp8_e4m3", "fp8_e4m3", "int4", "fixed5");
+  b = config ("fp8_e4m3", "fp8_e4m3", "fixed3", "int8");
+  run_pair (e_auto, e_64, a, 0);
+  run_pair (e_auto, e_64, b, 1);
+  bs_config_free (a);
+  bs_config_free (b);
+  bs_evaluator_free (e_auto);
+  bs_evaluator_free (e_64);
   net_free (&net);
 }
 
@@ -691,6 +730,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/eval/prefix-cache/strategies-identical",
                    test_search_cache_identical);
   g_test_add_func ("/engine/nn/eval/threads-independent", test_threads_independent);
+  g_test_add_func ("/engine/nn/eval/chunks-split", test_chunks_split);
   g_test_add_func ("/engine/nn/eval/fp32-statistics", test_fp32_statistics);
   g_test_add_func ("/engine/nn/eval/bad-config", test_bad_config);
   return g_test_run ();

@@ -57,7 +57,9 @@ typedef enum {
 
 typedef struct {
   int n_threads;          /* 0 = online CPUs */
-  int64_t chunk;          /* images per chunk; 0 = 64 */
+  int64_t chunk;          /* images per chunk; 0 = 64, or 16 past the
+                           * statistics' images on the fake-quant path when
+                           * the model's Gemm/MatMul weights are few (below) */
   int64_t limit;          /* test images used (the first `limit`); 0 = all */
   int64_t stat_images;    /* images for output SQNR; 0 = 256 */
   size_t cache_bytes;     /* prefix cache budget; 0 = 2 GiB */

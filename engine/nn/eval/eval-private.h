@@ -68,6 +68,7 @@ typedef struct {
 struct bs_evaluator {
   bs_graph *g;
   bs_eval_opts o;
+  int64_t fast_chunk;        /* chunk past the statistics' images, fake-quant */
   int n_layers;
   _bs_ev_layer *layers;
   bs_tensor test;            /* normalised test images [N, C, H, W] */
