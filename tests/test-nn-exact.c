@@ -300,6 +300,7 @@ test_kernel_elma8_vector_loops (void)
 /* Defined in elma.c: the scalar path's key and register increment table. */
 int32_t _bs_elma8_key (double x, bool *bad);
 const int64_t *_bs_elma8_products (void);
+uint32_t _bs_elma8_output (int64_t acc, bool overflow, bool ovf_neg);
 
 /* The vector tile's register sums, compared with sums of elma.c's own
  * increments (its product table, one lookup per key sum) — the contents
@@ -461,6 +462,357 @@ test_kernel_elma8_vector_sums (void)
     g_free (keys);
     g_free (v);
   }
+}
+
+/* A log8 value's key for the tile tests: a random code up to 8 in
+ * magnitude (a third of them ±0), or at a "tiny" position half the time one
+ * of codes 1-7 (2^-12 … 2^-6.5, keys u ≤ 88) with a random sign, so that
+ * products of two of them may have e_u = (ua + ub) >> 4 below 5. */
+static int16_t
+tile_key (const bs_format *f, bs_test_rng *rng, gboolean tiny)
+{
+  double v;
+  bool bad = false;
+  int16_t key;
+
+  if (tiny && bs_test_rng_next (rng) % 2)
+    v = bs_format_decode (f, (uint32_t) (1 + bs_test_rng_next (rng) % 7));
+  else
+    do
+      v = bs_format_decode (f, (uint32_t) (bs_test_rng_next (rng) % 256));
+    while (isnan (v) || fabs (v) > 8 || (!tiny && v != 0 && fabs (v) < 0x1p-6));
+  if (bs_test_rng_next (rng) % 3 == 0)
+    v = 0.0;
+  if (bs_test_rng_next (rng) % 2)
+    v = -v;
+  key = (int16_t) _bs_elma8_key (v, &bad);
+  g_assert_false (bad);
+  return key;
+}
+
+/* The tile over two lists of t (_bs_elma8_simd_tile_split), the lists
+ * dealt here: each t at random to the loop without floors or the one with
+ * them, to the first only where no nonzero product of its rows × columns
+ * has e_u < 5 (decided product by product, not by the rows' minima as the
+ * kernel does), the t where every row of A is zero sometimes left out; the
+ * outputs' indices against sums of elma.c's increments.  1-4 rows, 1-16
+ * columns, k from 1 to 40, tiny values at about a third of the t.  Then
+ * the kernel itself, which makes the choice by _bs_elma8_simd_split: tiny
+ * values sprinkled at a few t of both sides. */
+static void
+test_kernel_elma8_tile_split (void)
+{
+  enum { R = ELMA8_TILE_ROWS, C = ELMA8_TILE_COLS, KMAX = 40 };
+  bs_format f = fmt ("log8");
+  const int64_t *prod = _bs_elma8_products ();
+  bs_test_rng rng = { 24 };
+  double h[16];
+  double *value = g_new (double, ELMA8_VAL_N);
+  int mixed = 0, floors = 0, trials = 0;
+
+  g_assert_nonnull (prod);
+  for (int i = 0; i < 16; i++)
+    h[i] = ldexp ((double) prod[384 + i], -24);
+  /* the value of an index is the index itself */
+  for (int i = 0; i < ELMA8_VAL_N; i++)
+    value[i] = i;
+  for (int trial = 0; bs_dot_simd (1) == 1 && trial < 4000; trial++)
+    {
+      int64_t kk = 1 + trial % KMAX, nf = 0, ns = 0;
+      int rows = 1 + (int) (bs_test_rng_next (&rng) % R);
+      int cols = 1 + (int) (bs_test_rng_next (&rng) % C);
+      int16_t ka[R][KMAX], kb[C][KMAX];
+      uint64_t av[R * KMAX], bv[KMAX * C];
+      int32_t fast[KMAX], slow[KMAX];
+      gboolean floor_t = FALSE;
+      double vals[R][C];
+
+      for (int64_t t = 0; t < kk; t++)
+        {
+          gboolean tiny = bs_test_rng_next (&rng) % 3 == 0, ok = TRUE, any = FALSE;
+          for (int r = 0; r < rows; r++)
+            ka[r][t] = tile_key (&f, &rng, tiny);
+          for (int c = 0; c < cols; c++)
+            kb[c][t] = tile_key (&f, &rng, tiny);
+          /* e_u of every nonzero product at t (keys of nonzero values:
+           * low bits ≤ 384) */
+          for (int r = 0; r < rows; r++)
+            {
+              int ua = ka[r][t] & 2047;
+              any |= ua <= 384;
+              for (int c = 0; c < cols; c++)
+                {
+                  int ub = kb[c][t] & 2047;
+                  if (ua <= 384 && ub <= 384 && (ua + ub) >> 4 < 5)
+                    ok = FALSE;
+                }
+            }
+          if (!any && bs_test_rng_next (&rng) % 2)
+            continue;
+          if (ok && bs_test_rng_next (&rng) % 2)
+            fast[nf++] = (int32_t) t;
+          else
+            {
+              slow[ns++] = (int32_t) t;
+              floor_t |= !ok;
+            }
+        }
+      _bs_elma8_simd_rows (&ka[0][0], KMAX, rows, kk, av);
+      _bs_elma8_simd_panel (&kb[0][0], KMAX, cols, kk, bv);
+      g_assert_cmpint (_bs_elma8_simd_tile_split (av, kk, bv, fast, nf, slow, ns, h, value, vals),
+                       ==, 1);
+      for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++)
+          {
+            int64_t want = 0;
+            for (int64_t t = 0; r < rows && c < cols && t < kk; t++)
+              want += prod[(ka[r][t] + kb[c][t]) & 4095];
+            if (vals[r][c] != (double) out_index (want))
+              g_error ("trial %d (k %" G_GINT64_FORMAT ", %d × %d, %" G_GINT64_FORMAT
+                       " t without floors, %" G_GINT64_FORMAT " with): output [%d][%d] index "
+                       "%g, the sum %" G_GINT64_FORMAT " gives %d", trial, kk, rows, cols, nf, ns,
+                       r, c, vals[r][c], want, out_index (want));
+          }
+      trials++;
+      mixed += nf > 0 && ns > 0;
+      floors += floor_t && nf > 0;
+    }
+  bs_dot_simd (1);
+  if (trials == 0)
+    g_test_skip ("no AVX-512 on this CPU: the tile's loops are not used");
+  else
+    {
+      /* the cases are what they claim: both loops in one tile, and t that
+       * need the floors beside t that go without */
+      g_assert_cmpint (mixed, >, trials / 2);
+      g_assert_cmpint (floors, >, trials / 3);
+    }
+  g_free (value);
+
+  /* through the kernel, at both levels (check_kernel), which splits the t
+   * by the smallest keys of a tile's rows and of its panel: here every row
+   * of a side holds the same magnitude at t (or zero), 2^-12 … 2^-4, so
+   * that the smallest keys are those of every product there — t below the
+   * limit and t at or above it side by side in one tile.  (A unit more or
+   * less in a sum of this size seldom changes its log8 output: the case
+   * after this one is made so that it does.) */
+  {
+    static const int64_t shapes[][3] = { { 8, 20, 6 }, { 5, 37, 12 }, { 21, 5, 9 } };
+    for (size_t s = 0; s < G_N_ELEMENTS (shapes); s++)
+      for (int rep = 0; rep < 30; rep++)
+        {
+          int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+          double *a = g_new (double, m * k), *b = g_new (double, n * k);
+          for (int64_t t = 0; t < k; t++)
+            {
+              uint32_t ca, cb;
+              bool bad;
+              /* codes 1-16: keys u of 0 … 128 */
+              do
+                {
+                  ca = 1 + (uint32_t) (bs_test_rng_next (&rng) % 16);
+                  cb = 1 + (uint32_t) (bs_test_rng_next (&rng) % 16);
+                }
+              while ((_bs_elma8_key (bs_format_decode (&f, ca), &bad)
+                      + _bs_elma8_key (bs_format_decode (&f, cb), &bad)) > 120);
+              for (int64_t i = 0; i < m + n; i++)
+                {
+                  double v = bs_format_decode (&f, i < m ? ca : cb);
+                  v = bs_test_rng_next (&rng) % 4 == 0 ? 0.0 : bs_test_rng_next (&rng) % 2 ? v : -v;
+                  if (i < m)
+                    a[i * k + t] = v;
+                  else
+                    b[(i - m) * k + t] = v;
+                }
+            }
+          check_kernel ("log8", "log8", BS_ACC_ELMA, m, n, k, k, k, a, b, "elma8");
+          g_free (a);
+          g_free (b);
+        }
+  }
+
+  /* one sum where the floor shows in the output: the register content
+   * 1 + 8 + floor (22.5) + 4032 = 4063 (2^-12 · 2^-12, 2^-12 · 2^-9, then
+   * 2^-12 · 2^-7.5 with e_u = 4, then 2^-13 … 2^-18, e_u ≥ 6) converts
+   * otherwise than 4064, which the same products give if the third went
+   * through the loop without floors after the first two (9 + 22.5 rounds
+   * to the even 32); the rows repeated to fill tiles */
+  {
+    static const double pa[9] = { 0x1p-12, 0x1p-12, 0x1p-12, 0x1p-6, 0x1p-7, 0x1p-7, 0x1p-8,
+                                  0x1p-8, 0x1p-9 };
+    static const double pb[9] = { 0x1p-12, 0x1p-9, 0x1.6a09e667f3bcdp-8, 0x1p-7, 0x1p-7,
+                                  0x1p-8, 0x1p-8, 0x1p-9, 0x1p-9 };
+    double *a = g_new (double, 5 * 9), *b = g_new (double, 17 * 9);
+    bool bad = false;
+    g_assert_cmpfloat (bs_format_round (&f, pb[2]), ==, pb[2]);
+    g_assert_cmpint ((_bs_elma8_key (pa[2], &bad) + _bs_elma8_key (pb[2], &bad)) >> 4, ==, 4);
+    g_assert_cmpuint (_bs_elma8_output (4063, false, false), !=,
+                      _bs_elma8_output (4064, false, false));
+    for (int i = 0; i < 5 * 9; i++)
+      a[i] = pa[i % 9];
+    for (int i = 0; i < 17 * 9; i++)
+      b[i] = pb[i % 9];
+    check_kernel ("log8", "log8", BS_ACC_ELMA, 1, 1, 9, 9, 9, a, b, "elma8");
+    check_kernel ("log8", "log8", BS_ACC_ELMA, 5, 17, 9, 9, 9, a, b, "elma8");
+    g_free (a);
+    g_free (b);
+  }
+}
+
+/* The rows' facts of the ELMA tile path, at both levels, against plain
+ * loops here over keys whose kind is known (a value's key, ±0's, NaN's):
+ * _bs_elma8_simd_rmin's smallest key low bits of a value at each t and each
+ * row's NaN, largest and smallest (1-4 rows; 1-16 without the rows' facts,
+ * as for a panel), _bs_elma8_simd_live's live t, and _bs_elma8_simd_split's
+ * two lists.  k from 1 to 40 (the vector loops' tails); keys past k in each
+ * row (ld > k) and outputs past k that must not be touched. */
+typedef enum { KEY_ZERO, KEY_NAN, KEY_VALUE } key_kind;
+
+static void
+test_kernel_elma8_row_minima (void)
+{
+  enum { RMAX = 16, KMAX = 40, LD = KMAX + 5, GUARD = 16 };
+  bs_test_rng rng = { 25 };
+  int levels = 0;
+
+  for (int trial = 0; trial < 1200; trial++)
+    {
+      int64_t kk = 1 + trial % KMAX, ld = kk + (int64_t) (bs_test_rng_next (&rng) % 6);
+      int rows = trial % 3 == 2 ? 1 + (int) (bs_test_rng_next (&rng) % RMAX)
+                                : 1 + (trial / KMAX) % 4;
+      gboolean facts = trial % 3 != 2 || rows <= 4;
+      int16_t x[RMAX * LD], pm[KMAX + GUARD];
+      key_kind kind[RMAX][KMAX];
+      int16_t want_mn[KMAX];
+      bool want_nan[RMAX];
+      int want_mx[RMAX], want_mnr[RMAX];
+      int lim = 60 + (int) (bs_test_rng_next (&rng) % 60);
+
+      /* mostly zeros in some rows, values in others */
+      for (int r = 0; r < rows; r++)
+        {
+          int zeros = (int) (bs_test_rng_next (&rng) % 9);
+          for (int64_t t = 0; t < ld; t++)
+            {
+              uint32_t pick = (uint32_t) (bs_test_rng_next (&rng) % 10);
+              key_kind kd = pick < (uint32_t) zeros ? KEY_ZERO : pick == 9 && trial % 4 == 0
+                            ? KEY_NAN : KEY_VALUE;
+              int16_t key;
+              if (kd == KEY_ZERO)
+                key = bs_test_rng_next (&rng) % 2 ? 900 : 900 + 2048;
+              else if (kd == KEY_NAN)
+                key = 8192 + 1000;
+              else
+                key = (int16_t) (bs_test_rng_next (&rng) % 385
+                                 + (bs_test_rng_next (&rng) % 2) * 2048);
+              /* past k: keys that would change every answer */
+              if (t >= kk)
+                key = t % 2 ? 0 : 8192 + 1000;
+              x[r * ld + t] = key;
+              if (t < kk)
+                kind[r][t] = kd;
+            }
+        }
+      for (int64_t t = 0; t < KMAX + GUARD; t++)
+        pm[t] = t < kk && bs_test_rng_next (&rng) % 5 ? (int16_t) (bs_test_rng_next (&rng) % 385)
+                                                      : 1000;
+
+      /* what the functions must find */
+      for (int r = 0; r < rows; r++)
+        {
+          want_nan[r] = false;
+          want_mx[r] = -1000;
+          want_mnr[r] = 1000;
+        }
+      for (int64_t t = 0; t < kk; t++)
+        {
+          want_mn[t] = 1000;
+          for (int r = 0; r < rows; r++)
+            {
+              int u = x[r * ld + t] & 2047;
+              want_nan[r] |= kind[r][t] == KEY_NAN;
+              if (kind[r][t] != KEY_VALUE)
+                continue;
+              want_mn[t] = (int16_t) MIN (want_mn[t], u);
+              want_mx[r] = MAX (want_mx[r], u);
+              want_mnr[r] = MIN (want_mnr[r], u);
+            }
+        }
+
+      for (int level = 0; level <= 1; level++)
+        {
+          int16_t mn[KMAX + GUARD];
+          bool nan[RMAX];
+          int mx[RMAX], mnr[RMAX];
+          int32_t ts[KMAX + GUARD], fast[KMAX + GUARD], slow[KMAX + GUARD];
+          int64_t nt, nf, ns, wf = 0, ws = 0, wt = 0;
+          if (bs_dot_simd (level) != level)
+            break;
+          levels |= 1 << level;
+          for (int i = 0; i < KMAX + GUARD; i++)
+            mn[i] = 12345;
+          for (int r = 0; r < RMAX; r++)
+            {
+              nan[r] = r % 2;
+              mx[r] = mnr[r] = 777;
+            }
+          _bs_elma8_simd_rmin (x, ld, rows, kk, mn, facts ? nan : NULL, facts ? mx : NULL,
+                               facts ? mnr : NULL);
+          for (int64_t t = 0; t < KMAX + GUARD; t++)
+            if (mn[t] != (t < kk ? want_mn[t] : 12345))
+              g_error ("level %d, trial %d (%d rows, k %" G_GINT64_FORMAT "%s): mn[%"
+                       G_GINT64_FORMAT "] = %d, want %d", level, trial, rows, kk,
+                       facts ? "" : ", no facts", t, mn[t], t < kk ? want_mn[t] : 12345);
+          for (int r = 0; r < RMAX; r++)
+            {
+              gboolean mine = facts && r < rows;
+              if (nan[r] != (mine ? want_nan[r] : r % 2) || mx[r] != (mine ? want_mx[r] : 777)
+                  || mnr[r] != (mine ? want_mnr[r] : 777))
+                g_error ("level %d, trial %d (%d rows, k %" G_GINT64_FORMAT "): row %d: NaN %d "
+                         "max %d min %d, want %d %d %d", level, trial, rows, kk, r, nan[r], mx[r],
+                         mnr[r], mine ? want_nan[r] : r % 2, mine ? want_mx[r] : 777,
+                         mine ? want_mnr[r] : 777);
+            }
+
+          /* the live t and the split, by the minima found here */
+          for (int i = 0; i < KMAX + GUARD; i++)
+            ts[i] = fast[i] = slow[i] = -7;
+          nt = _bs_elma8_simd_live (x, ld, rows, kk, ts);
+          _bs_elma8_simd_split (want_mn, pm, lim, kk, fast, &nf, slow, &ns);
+          for (int64_t t = 0; t < kk; t++)
+            {
+              if (want_mn[t] > 384)
+                continue;
+              g_assert_cmpint (wt, <, nt);
+              g_assert_cmpint (ts[wt++], ==, t);
+              if (want_mn[t] + pm[t] < lim)
+                {
+                  g_assert_cmpint (ws, <, ns);
+                  g_assert_cmpint (slow[ws++], ==, t);
+                }
+              else
+                {
+                  g_assert_cmpint (wf, <, nf);
+                  g_assert_cmpint (fast[wf++], ==, t);
+                }
+            }
+          g_assert_cmpint (nt, ==, wt);
+          g_assert_cmpint (nf, ==, wf);
+          g_assert_cmpint (ns, ==, ws);
+          for (int i = (int) nf; i < KMAX + GUARD; i++)
+            g_assert_cmpint (fast[i], ==, -7);
+          for (int i = (int) ns; i < KMAX + GUARD; i++)
+            g_assert_cmpint (slow[i], ==, -7);
+          /* without the panel's minima: every live t in the first list */
+          _bs_elma8_simd_split (want_mn, NULL, lim, kk, fast, &nf, slow, &ns);
+          g_assert_cmpint (nf, ==, nt);
+          g_assert_cmpint (ns, ==, 0);
+          g_assert_cmpmem (fast, (size_t) nf * sizeof *fast, ts, (size_t) nt * sizeof *ts);
+        }
+    }
+  bs_dot_simd (1);
+  if (!(levels & 2))
+    g_test_skip ("no AVX-512 on this CPU: the scalar loops are tested alone");
 }
 
 /* The kernel skips watching the register only where a bound proves no
@@ -916,7 +1268,7 @@ net_free (Net *net)
 }
 
 static bs_evaluator *
-make_eval (Net *net, bs_eval_path path, int threads)
+make_eval_on (bs_graph *g, const bs_dataset *ds, bs_eval_path path, int threads)
 {
   bs_eval_opts o = BS_EVAL_OPTS_INIT;
   char err[256];
@@ -925,17 +1277,24 @@ make_eval (Net *net, bs_eval_path path, int threads)
   o.n_threads = threads;
   o.chunk = CHUNK;
   o.path = path;
-  o.norm = bs_norm_unit (&net->ds);
-  ev = bs_evaluator_new (net->g, &net->ds, &net->ds, &o, err, sizeof err);
+  o.norm = bs_norm_unit (ds);
+  ev = bs_evaluator_new (g, ds, ds, &o, err, sizeof err);
   if (!ev)
     g_error ("evaluator: %s", err);
   return ev;
 }
 
-static bs_config *
-config4 (const char *w, const char *a, bs_acc acc, bs_scaling s)
+static bs_evaluator *
+make_eval (Net *net, bs_eval_path path, int threads)
 {
-  bs_config *c = bs_config_new (4);
+  return make_eval_on (net->g, &net->ds, path, threads);
+}
+
+/* Every one of n layers with w, a, acc and s. */
+static bs_config *
+config_n (int n, const char *w, const char *a, bs_acc acc, bs_scaling s)
+{
+  bs_config *c = bs_config_new (n);
   char err[256];
   bs_layer_config l = BS_LAYER_CONFIG_FP32;
   g_snprintf (l.weight, sizeof l.weight, "%s", w);
@@ -943,9 +1302,15 @@ config4 (const char *w, const char *a, bs_acc acc, bs_scaling s)
   l.acc = acc;
   l.scaling = s;
   l.percentile = s == BS_SCALING_PERCENTILE ? 99.5 : 0;
-  for (int j = 0; j < 4; j++)
+  for (int j = 0; j < n; j++)
     g_assert_cmpint (bs_config_set_layer (c, j, &l, err, sizeof err), ==, 0);
   return c;
+}
+
+static bs_config *
+config4 (const char *w, const char *a, bs_acc acc, bs_scaling s)
+{
+  return config_n (4, w, a, acc, s);
 }
 
 /* Unit-scale values of x[0..n) in f, the reference way: fp32 as it is;
@@ -1283,6 +1648,223 @@ test_net_unit_recovery (void)
   net_free (&net);
 }
 
+/* The input operands and patch copies of the exact path on one Conv:
+ * x [N, 4, 6, 6] → Conv 4→6 (k×k, stride, padding; a bias or none) →
+ * Flatten → Gemm 3 (the sink).  The Conv's output, from the prefix cache,
+ * against check_layer's direct computation, at both levels, and the two
+ * levels bit for bit. */
+typedef struct {
+  bs_graph *g;
+  layer_desc d;
+  float w[6 * 4], b[6], wfc[3 * 6 * 6 * 6];
+  float w3[6 * 4 * 9];
+  bs_dataset ds;
+  float pix[N_IMG * C0 * H0 * H0];
+  int32_t labels[N_IMG];
+} conv_net;
+
+typedef enum {
+  /* log8 at scale 1: ±0, log8 values (tiny ones among them), floats between
+   * them, float subnormals, huge values and ±inf, NaN; weights near 1/2
+   * with tiny ones among them (products that need the floors) */
+  INPUTS_SPECIAL,
+  /* int8 weights × ternary inputs (2-byte operands of the int kernel) at
+   * maxabs scales: ±0, subnormals, values near the rounding boundary */
+  INPUTS_TERNARY,
+  /* log8, layer-pow2 scales: inputs around 2^-130, whose images v · s are
+   * float subnormals, many of them shared (zero's with them), and outputs
+   * that are float subnormals or ±0 */
+  INPUTS_TINY,
+} conv_inputs;
+
+static float
+special_input (const bs_format *f8, bs_test_rng *rng, conv_inputs kind)
+{
+  uint32_t pick = (uint32_t) (bs_test_rng_next (rng) % 100);
+  float v;
+
+  if (kind == INPUTS_TERNARY)
+    {
+      if (pick < 10)
+        return pick % 2 ? 0.0f : -0.0f;
+      if (pick < 20)
+        return bs_test_rng_float_log (rng, -149, -126);
+      v = (float) ((bs_test_rng_uniform (rng) - 0.5) * 2);
+      /* 0.5 · max: rounds to ±1 or 0 by a hair */
+      return pick < 30 ? (pick % 2 ? 0.5f : -0.5f) : v;
+    }
+  if (pick < 8)
+    return pick % 2 ? 0.0f : -0.0f;
+  if (kind == INPUTS_TINY && pick < 30)
+    /* the smallest float: with zeros around it, outputs below half the
+     * smallest float (±0 after the scales) */
+    return pick % 2 ? 0x1p-149f : -0x1p-149f;
+  if (pick < 46 || pick >= 91)
+    {
+      double d;
+      do
+        d = bs_format_decode (f8, pick >= 91 ? 1 + (uint32_t) (bs_test_rng_next (rng) % 7)
+                                             : (uint32_t) (bs_test_rng_next (rng) % 256));
+      while (isnan (d) || fabs (d) > 16);
+      v = (float) (bs_test_rng_next (rng) % 2 ? d : -d);
+    }
+  else if (pick < 80)
+    v = bs_test_rng_float_log (rng, -14, 3);
+  else if (pick < 88)
+    v = kind == INPUTS_TINY ? bs_test_rng_float_log (rng, -12, -2)
+                            : bs_test_rng_float_log (rng, -149, -126);
+  else if (kind == INPUTS_TINY)
+    v = bs_test_rng_float_log (rng, -12, -2);
+  else if (pick < 90)
+    {
+      static const float huge[] = { 1e30f, FLT_MAX, INFINITY, 4097.0f };
+      v = huge[bs_test_rng_next (rng) % G_N_ELEMENTS (huge)];
+      v = bs_test_rng_next (rng) % 2 ? v : -v;
+    }
+  else
+    v = bs_test_rng_next (rng) % 2 ? NAN : -NAN;
+  /* INPUTS_TINY: mostly below 2^-2, so that sums stay inside the register */
+  if (kind == INPUTS_TINY)
+    v = fabsf (v) > 0.25f ? v / 64 : v;
+  return kind == INPUTS_TINY ? v * 0x1p-130f : v;
+}
+
+static void
+conv_net_build (conv_net *net, uint64_t seed, int k, int stride, int pad, gboolean bias,
+                conv_inputs kind)
+{
+  bs_test_rng rng = { seed };
+  bs_format f8 = fmt ("log8");
+  char err[256];
+  int64_t in_dims[4] = { -1, C0, H0, H0 };
+  bs_shape in_shape = bs_shape_make (4, in_dims);
+  int oh = (H0 + 2 * pad - k) / stride + 1;
+  int64_t dw[4] = { 6, C0, k, k }, db[1] = { 6 }, dfc[2] = { 3, 6 * oh * oh };
+  bs_attr conv[] = {
+    { .name = (char *) "strides", .type = BS_ATTR_INTS, .n = 2,
+      .ints = (int64_t[]) { stride, stride } },
+    { .name = (char *) "pads", .type = BS_ATTR_INTS, .n = 4,
+      .ints = (int64_t[]) { pad, pad, pad, pad } },
+  };
+  bs_attr tb = { .name = (char *) "transB", .type = BS_ATTR_INT, .i = 1 };
+  float *w = k == 1 ? net->w : net->w3;
+  int nw = 6 * C0 * k * k;
+
+  fill (&rng, w, nw, 0.5);
+  fill (&rng, net->b, 6, 0.1);
+  fill (&rng, net->wfc, 3 * 6 * oh * oh, 0.3);
+  for (int i = 0; i < nw; i++)
+    if (kind == INPUTS_SPECIAL && i % 5 == 2)
+      w[i] = (float) ldexp (w[i], -9);     /* 2^-10 and below: tiny */
+  if (kind == INPUTS_TINY)
+    w[5] = 1024.0f;                         /* the layer's scale: the rest near 1 */
+  net->d = (layer_desc) { .conv = TRUE, .c = C0, .m = 6, .groups = 1, .h = H0, .k = k,
+                          .stride = stride, .pad = pad, .dil = 1, .w = w,
+                          .b = bias ? net->b : NULL };
+
+  net->g = bs_graph_new (8);
+  g_assert_cmpint (bs_graph_add_input (net->g, "x", BS_DT_FLOAT, &in_shape, err, sizeof err), >=, 0);
+  add_tensor (net->g, "w", w, 4, dw);
+  add_tensor (net->g, "b", net->b, 1, db);
+  add_tensor (net->g, "wfc", net->wfc, 2, dfc);
+  g_assert_cmpint (bs_graph_add_node (net->g, "Conv", "conv", bias ? 3 : 2,
+                                      (const char *[]) { "x", "w", "b" }, 1,
+                                      (const char *[]) { "c" }, 2, conv, err, sizeof err), >=, 0);
+  g_assert_cmpint (bs_graph_add_node (net->g, "Flatten", "flat", 1, (const char *[]) { "c" }, 1,
+                                      (const char *[]) { "f" }, 0, NULL, err, sizeof err), >=, 0);
+  g_assert_cmpint (bs_graph_add_node (net->g, "Gemm", "fc", 2, (const char *[]) { "f", "wfc" },
+                                      1, (const char *[]) { "y" }, 1, &tb, err, sizeof err), >=, 0);
+  g_assert_cmpint (bs_graph_add_output (net->g, "y", err, sizeof err), >=, 0);
+  if (bs_graph_finalize (net->g, err, sizeof err) < 0)
+    g_error ("finalize: %s", err);
+
+  for (int i = 0; i < N_IMG * C0 * H0 * H0; i++)
+    net->pix[i] = special_input (&f8, &rng, kind);
+  if (kind == INPUTS_TINY)
+    net->pix[7] = 16 * 0x1p-130f;           /* the inputs' scale: 2^-138 */
+  for (int i = 0; i < N_IMG; i++)
+    net->labels[i] = (int32_t) (bs_test_rng_next (&rng) % 3);
+  net->ds = (bs_dataset) { .n = N_IMG, .c = C0, .h = H0, .w = H0, .type = BS_PIXELS_F32,
+                           .f32 = net->pix, .labels = net->labels, .n_classes = 3 };
+}
+
+static void
+test_net_exact_inputs (void)
+{
+  static const struct {
+    int k, stride, pad;
+  } geoms[] = { { 1, 2, 0 }, { 1, 2, 1 }, { 3, 1, 1 } };
+  static const struct {
+    conv_inputs kind;
+    const char *w, *a;
+    bs_scaling s;
+  } cases[] = {
+    { INPUTS_SPECIAL, "log8", "log8", BS_SCALING_NONE },
+    { INPUTS_TERNARY, "int8", "ternary", BS_SCALING_MAXABS },
+    { INPUTS_TINY, "log8", "log8", BS_SCALING_LAYER_POW2 },
+  };
+  int levels = 0;
+
+  for (size_t c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (size_t gi = 0; gi < G_N_ELEMENTS (geoms); gi++)
+      {
+        conv_net *net = g_new0 (conv_net, 1);
+        bs_config *cfg = config_n (2, cases[c].w, cases[c].a, BS_ACC_EXACT, cases[c].s);
+        gboolean bias = gi > 0 && cases[c].kind != INPUTS_TINY;
+        int oh = (H0 + 2 * geoms[gi].pad - geoms[gi].k) / geoms[gi].stride + 1;
+        int64_t nout = (int64_t) N_IMG * 6 * oh * oh;
+        float *first = NULL;
+        g_autofree char *what = g_strdup_printf ("conv %dx%d stride %d pad %d%s",
+                                                 geoms[gi].k, geoms[gi].k, geoms[gi].stride,
+                                                 geoms[gi].pad, bias ? "" : ", no bias");
+
+        conv_net_build (net, 40 + 3 * c + gi, geoms[gi].k, geoms[gi].stride, geoms[gi].pad,
+                        bias, cases[c].kind);
+        for (int level = 0; level <= 1; level++)
+          {
+            bs_evaluator *ev;
+            bs_eval_result r;
+            char err[256];
+            float *want;
+            const _bs_ev_boundary *out;
+            if (bs_dot_simd (level) != level)
+              break;
+            levels |= 1 << level;
+            ev = make_eval_on (net->g, &net->ds, BS_EVAL_EXACT, 2);
+            if (bs_evaluator_run (ev, cfg, &r, err, sizeof err) < 0)
+              g_error ("%s, level %d: %s", what, level, err);
+            g_assert_cmpstr (r.path, ==, "exact");
+            g_assert_cmpint (r.n_layers, ==, 2);
+            out = &ev->bounds[1];
+            g_assert_true (out->valid && out->data && out->n_live == 1);
+            if (cases[c].kind == INPUTS_TINY)
+              {
+                /* the case is what it claims: images of the log8 values
+                 * (2^-12 … 2^12) at the input scale are float subnormals */
+                g_assert_cmpfloat (r.layers[0].input_scale, <=, 0x1p-136);
+                g_assert_cmpfloat (r.layers[0].input_scale, >=, 0x1p-140);
+              }
+            want = check_layer (what, &net->d, bs_config_layer (cfg, 0), r.layers[0].input_scale,
+                                r.layers[0].weight_scale, bs_tensor_f32 (&ev->test), out->data,
+                                10);
+            if (!first)
+              first = g_memdup2 (out->data, (gsize) nout * sizeof (float));
+            else if (memcmp (first, out->data, (size_t) nout * sizeof (float)) != 0)
+              g_error ("%s, %s × %s: the levels differ", what, cases[c].w, cases[c].a);
+            g_free (want);
+            bs_eval_result_clear (&r);
+            bs_evaluator_free (ev);
+          }
+        bs_dot_simd (1);
+        g_free (first);
+        bs_config_free (cfg);
+        bs_graph_free (net->g);
+        g_free (net);
+      }
+  if (!(levels & 2))
+    g_test_skip ("no AVX-512 on this CPU: the scalar paths are tested alone");
+}
+
 /* AUTO takes the exact path when an accumulator is not fp32; the result is
  * the same as forcing it, and does not depend on the thread count. */
 static void
@@ -1399,6 +1981,10 @@ main (int argc, char **argv)
                    test_kernel_elma8_vector_sums);
   g_test_add_func ("/engine/formats/dot-kernel/elma8-vector-loops",
                    test_kernel_elma8_vector_loops);
+  g_test_add_func ("/engine/formats/dot-kernel/elma8-tile-split",
+                   test_kernel_elma8_tile_split);
+  g_test_add_func ("/engine/formats/dot-kernel/elma8-row-minima",
+                   test_kernel_elma8_row_minima);
   g_test_add_func ("/engine/formats/dot-kernel/elma8-bounds", test_kernel_elma8_bounds);
   g_test_add_func ("/engine/formats/dot-kernel/elma8-overflow-sign", test_kernel_elma8_overflow_sign);
   g_test_add_func ("/engine/formats/dot-kernel/fp32", test_kernel_fp32);
@@ -1414,6 +2000,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/exact/kulisch", test_net_kulisch);
   g_test_add_func ("/engine/nn/exact/fp-sequential", test_net_fp_sequential);
   g_test_add_func ("/engine/nn/exact/unit-recovery", test_net_unit_recovery);
+  g_test_add_func ("/engine/nn/exact/inputs", test_net_exact_inputs);
   g_test_add_func ("/engine/nn/exact/path", test_net_path);
   g_test_add_func ("/engine/nn/exact/weights-repacked", test_net_weights_repacked);
   g_test_add_func ("/engine/nn/exact/refusals", test_net_refusals);
