@@ -439,8 +439,10 @@ test_conv_direct_bits (void)
                      "resnet block2.conv1");
   check_direct_bits ((bs_conv_dims[]) { conv_dims (1, 24, 32, 1, 28, 28, 3, 2, 1, 1) }, 7, true,
                      "resnet block1.conv1");
-  /* no padding: the ResNet's 1 × 1 projections, whole tiles, a tile over
-   * the right edge (its garbage columns are read from the slack) */
+  /* no padding: the ResNet's 1 × 1 projections (24 and 32 taps: the
+   * pixels' path, reading the input where it lies), then tiles without
+   * padding, whole and over the right edge (their garbage columns read
+   * from the slack) */
   check_direct_bits ((bs_conv_dims[]) { conv_dims (3, 24, 32, 1, 28, 28, 1, 2, 0, 1) }, 10, true,
                      "resnet block1.proj");
   check_direct_bits ((bs_conv_dims[]) { conv_dims (3, 32, 96, 1, 14, 14, 1, 2, 0, 1) }, 13, true,

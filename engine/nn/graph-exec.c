@@ -276,18 +276,17 @@ bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
       return bs_exec_run_nodes (x, node + 1, node + 1 + (f->n_absorbed > 0 ? f->n_absorbed : 0),
                                 err, errlen);
     }
+  /* the fused run adds the zeros it writes */
+  if (zeros)
+    *zeros = 0;
   if (f->pool < 0)
     {
-      if (zeros)
-        *zeros = 0;
       if (_bs_conv_run_fused (n, in, f->add >= 0 ? bs_tensor_f32 (&x->bufs[f->add]) : NULL,
                               f->relu, bs_tensor_f32 (&x->bufs[f->out]), &x->scratch, zeros, msg,
                               sizeof msg) < 0)
         return _bs_nn_fail (err, errlen, "node '%s' (Conv): %s", n->name, msg);
       return 0;
     }
-  if (zeros)
-    *zeros = 0;
   return run_with_pool (x, n, in, f, zeros, err, errlen);
 }
 

@@ -132,6 +132,57 @@ _bs_conv_direct_scratch (const bs_conv_dims *d)
 }
 
 #ifdef HAVE_X86
+/* Both paths' set-up.  Weights [block][c][ky][kx][width channels] and bias
+ * [block][width], zeros past m; 16 taps × width channels at a time, so that
+ * both sides stay in the L1 cache (taps one channel after another write a
+ * line each). */
+static void
+pack_weights (const bs_conv_dims *d, const float *w, const float *b, int64_t width, float *wpk,
+              float *bpk)
+{
+  int64_t k = d->c * d->g.kh * d->g.kw, nb = (d->m + width - 1) / width;
+
+  for (int64_t ob = 0; ob < nb; ob++)
+    for (int64_t j0 = 0; j0 < k; j0 += 16)
+      {
+        int64_t nj = k - j0 < 16 ? k - j0 : 16;
+        float *dst = wpk + (ob * k + j0) * width;
+        for (int64_t o = 0; o < width; o++)
+          {
+            int64_t m = ob * width + o;
+            for (int64_t j = 0; j < nj; j++)
+              dst[j * width + o] = m < d->m ? w[m * k + j0 + j] : 0.0f;
+          }
+      }
+  for (int64_t m = 0; m < nb * width; m++)
+    bpk[m] = m < d->m && b ? b[m] : 0.0f;
+}
+
+/* Tap (c, ky, kx)'s input offset in an image of hp × wp per channel. */
+static void
+tap_offsets (const bs_conv_dims *d, int64_t hp, int64_t wp, int32_t *tap)
+{
+  const bs_geom *g = &d->g;
+
+  for (int64_t c = 0, j = 0; c < d->c; c++)
+    for (int64_t ky = 0; ky < g->kh; ky++)
+      for (int64_t kx = 0; kx < g->kw; kx++)
+        tap[j++] = (int32_t) (c * hp * wp + ky * g->dh * wp + kx * g->dw);
+}
+
+/* Image xn into the inside of its zero-padded copy xp (hp × wp per
+ * channel, the padding already zero). */
+static void
+pad_image (const bs_conv_dims *d, int64_t hp, int64_t wp, const float *xn, float *xp)
+{
+  const bs_geom *g = &d->g;
+
+  for (int64_t c = 0; c < d->c; c++)
+    for (int64_t iy = 0; iy < g->ih; iy++)
+      memcpy (xp + c * hp * wp + (iy + g->pt) * wp + g->pl, xn + (c * g->ih + iy) * g->iw,
+              (size_t) g->iw * sizeof *xp);
+}
+
 #define TARGET __attribute__ ((target ("avx512f")))
 
 typedef struct {
@@ -513,23 +564,11 @@ conv_pixels (const bs_conv_dims *d, const float *x, const float *w, const float 
   float *xp = (float *) (tap + k);
   pixel_geom t;
 
+  /* (without padding the taps read the image where it lies: hp × wp is
+   * then ih × iw) */
   padded (g, &hp, &wp, &slack);
-  if (!pad)
-    hp = g->ih, wp = g->iw;
-  /* weights [block][tap][8], zeros past m; bias likewise */
-  for (int64_t mb = 0; mb < nmb; mb++)
-    for (int64_t j = 0; j < k; j++)
-      for (int64_t i = 0; i < PV_MB; i++)
-        {
-          int64_t m = mb * PV_MB + i;
-          wpk[(mb * k + j) * PV_MB + i] = m < d->m ? w[m * k + j] : 0.0f;
-        }
-  for (int64_t m = 0; m < nmb * PV_MB; m++)
-    bpk[m] = m < d->m && b ? b[m] : 0.0f;
-  for (int64_t c = 0, j = 0; c < d->c; c++)
-    for (int64_t ky = 0; ky < g->kh; ky++)
-      for (int64_t kx = 0; kx < g->kw; kx++)
-        tap[j++] = (int32_t) (c * hp * wp + ky * g->dh * wp + kx * g->dw);
+  pack_weights (d, w, b, PV_MB, wpk, bpk);
+  tap_offsets (d, hp, wp, tap);
   if (pad)
     memset (xp, 0, (size_t) (d->c * hp * wp + slack) * sizeof *xp);
 
@@ -549,10 +588,7 @@ conv_pixels (const bs_conv_dims *d, const float *x, const float *w, const float 
       const float *xn = x + n * d->c * g->ih * g->iw;
       int64_t off = n * d->m * p;
       if (pad)
-        for (int64_t c = 0; c < d->c; c++)
-          for (int64_t iy = 0; iy < g->ih; iy++)
-            memcpy (xp + c * hp * wp + (iy + g->pt) * wp + g->pl, xn + (c * g->ih + iy) * g->iw,
-                    (size_t) g->iw * sizeof *xp);
+        pad_image (d, hp, wp, xn, xp);
       pixel_image (&t, pad ? xp : xn, y + off, add ? add + off : NULL, relu);
     }
 }
@@ -577,30 +613,10 @@ _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const fl
   tile_geom t;
 
   padded (g, &hp, &wp, &slack);
-  /* weights [block][c][ky][kx][bw channels], zeros past m; bias likewise */
-  for (int64_t ob = 0; ob < nob; ob++)
-    for (int64_t j0 = 0; j0 < k; j0 += 16)
-      {
-        /* a 16-tap × bw-channel block at a time, so that both sides stay in
-         * the L1 cache (taps one channel after another write a line each) */
-        int64_t nj = k - j0 < 16 ? k - j0 : 16;
-        float *dst = wpk + (ob * k + j0) * bw;
-        for (int64_t o = 0; o < bw; o++)
-          {
-            int64_t m = ob * bw + o;
-            for (int64_t j = 0; j < nj; j++)
-              dst[j * bw + o] = m < d->m ? w[m * k + j0 + j] : 0.0f;
-          }
-      }
-  for (int64_t m = 0; m < nob * bw; m++)
-    bpk[m] = m < d->m && b ? b[m] : 0.0f;
+  pack_weights (d, w, b, bw, wpk, bpk);
   /* the padding and the slack stay zero; each image fills the inside */
   memset (xp, 0, (size_t) (d->c * hp * wp + slack) * sizeof *xp);
-
-  for (int64_t c = 0, j = 0; c < d->c; c++)
-    for (int64_t ky = 0; ky < g->kh; ky++)
-      for (int64_t kx = 0; kx < g->kw; kx++)
-        tap[j++] = (int32_t) (c * hp * wp + ky * g->dh * wp + kx * g->dw);
+  tap_offsets (d, hp, wp, tap);
   t.k = k;
   t.tap = tap;
   t.row_step = g->sh * wp;
@@ -609,11 +625,7 @@ _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const fl
   t.zeros = zeros;
   for (int64_t n = 0; n < d->n; n++)
     {
-      const float *xn = x + n * d->c * g->ih * g->iw;
-      for (int64_t c = 0; c < d->c; c++)
-        for (int64_t iy = 0; iy < g->ih; iy++)
-          memcpy (xp + c * hp * wp + (iy + g->pt) * wp + g->pl, xn + (c * g->ih + iy) * g->iw,
-                  (size_t) g->iw * sizeof *xp);
+      pad_image (d, hp, wp, x + n * d->c * g->ih * g->iw, xp);
       for (int64_t ob = 0; ob < nob; ob++)
         {
           int64_t off = (n * d->m + ob * bw) * p;
