@@ -1932,6 +1932,55 @@ test_net_weights_repacked (void)
   net_free (&net);
 }
 
+/* The fake-quant path's Convs keep their packed weights between runs
+ * (bs_conv_pack): a new weight format must reach them.  One evaluator runs
+ * int4, fixed8, int4 weights in turn; each run equals a fresh evaluator's,
+ * for a Conv of 36 taps (the direct loops' tiles) and one of 4 (their
+ * pixels' path). */
+static void
+test_net_conv_weights_requantized (void)
+{
+  static const char *const weights[] = { "int4", "fixed8", "int4" };
+  static const int geoms[][3] = { { 3, 1, 1 }, { 1, 2, 0 } };
+
+  for (size_t gi = 0; gi < G_N_ELEMENTS (geoms); gi++)
+    {
+      conv_net *net = g_new0 (conv_net, 1);
+      bs_evaluator *ev;
+      double sqnr[G_N_ELEMENTS (weights)];
+      char err[256];
+
+      conv_net_build (net, 70 + gi, geoms[gi][0], geoms[gi][1], geoms[gi][2], TRUE,
+                      INPUTS_TERNARY);
+      ev = make_eval_on (net->g, &net->ds, BS_EVAL_FAKE_QUANT, 2);
+      for (size_t i = 0; i < G_N_ELEMENTS (weights); i++)
+        {
+          bs_config *c = config_n (2, weights[i], "fp32", BS_ACC_FP32, BS_SCALING_LAYER_POW2);
+          bs_evaluator *fresh = make_eval_on (net->g, &net->ds, BS_EVAL_FAKE_QUANT, 2);
+          bs_eval_result r, want;
+          g_assert_cmpint (bs_evaluator_run (ev, c, &r, err, sizeof err), ==, 0);
+          g_assert_cmpint (bs_evaluator_run (fresh, c, &want, err, sizeof err), ==, 0);
+          g_assert_cmpstr (r.path, ==, "fake-quant");
+          g_assert_cmpfloat (r.top1, ==, want.top1);
+          for (int j = 0; j < 2; j++)
+            bs_assert_same (r.layers[j].output_sqnr_db, want.layers[j].output_sqnr_db,
+                            "%dx%d conv, weights %s, layer %d", geoms[gi][0], geoms[gi][0],
+                            weights[i], j);
+          sqnr[i] = r.layers[0].output_sqnr_db;
+          bs_eval_result_clear (&r);
+          bs_eval_result_clear (&want);
+          bs_evaluator_free (fresh);
+          bs_config_free (c);
+        }
+      /* the formats differ where it shows: stale weights would not pass */
+      g_assert_cmpfloat (fabs (sqnr[0] - sqnr[1]), >, 1.0);
+      bs_assert_same (sqnr[0], sqnr[2], "int4 twice");
+      bs_evaluator_free (ev);
+      bs_graph_free (net->g);
+      g_free (net);
+    }
+}
+
 /* A configuration the accumulator cannot take fails with the layer named. */
 static void
 test_net_refusals (void)
@@ -2004,5 +2053,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/nn/exact/path", test_net_path);
   g_test_add_func ("/engine/nn/exact/weights-repacked", test_net_weights_repacked);
   g_test_add_func ("/engine/nn/exact/refusals", test_net_refusals);
+  g_test_add_func ("/engine/nn/fake-quant/conv-weights-requantized",
+                   test_net_conv_weights_requantized);
   return g_test_run ();
 }

@@ -451,6 +451,35 @@ test_layer_override (void)
   /* the input itself is untouched */
   g_assert_cmpmem (bs_exec_data (e, g->inputs[0]), 128 * 4, x.data, 128 * 4);
 
+  /* weights kept packed between runs (bs_conv_pack) */
+  float *mine = g_memdup2 (own_w, sizeof zeros_w);
+  bs_conv_pack *pack = bs_conv_pack_new ();
+  bs_layer_override kept = { .weight = mine, .pack = pack };
+  for (int run = 0; run < 2; run++)
+    {
+      g_assert_cmpint (bs_exec_run_node (e, conv1, &kept, err, sizeof err), ==, 0);
+      g_assert_cmpmem (saved, 768 * 4, bs_exec_data (e, out), 768 * 4);
+    }
+  memset (mine, 0, sizeof zeros_w);
+  if (bs_conv_simd (-1) >= 1)
+    {
+      /* the direct loops read the packed copy: without a reset they see
+       * the weights of before (the contract is to reset) */
+      g_assert_cmpint (bs_exec_run_node (e, conv1, &kept, err, sizeof err), ==, 0);
+      g_assert_cmpmem (saved, 768 * 4, bs_exec_data (e, out), 768 * 4);
+      /* other weights than the packed ones are packed at the call */
+      bs_layer_override other = { .weight = zeros_w, .pack = pack };
+      g_assert_cmpint (bs_exec_run_node (e, conv1, &other, err, sizeof err), ==, 0);
+      for (int i = 0; i < 768; i++)
+        g_assert_cmpfloat (bs_exec_data (e, out)[i], ==, b1[(i / 64) % 6]);
+    }
+  bs_conv_pack_reset (pack);
+  g_assert_cmpint (bs_exec_run_node (e, conv1, &kept, err, sizeof err), ==, 0);
+  for (int i = 0; i < 768; i++)
+    g_assert_cmpfloat (bs_exec_data (e, out)[i], ==, b1[(i / 64) % 6]);
+  bs_conv_pack_free (pack);
+  g_free (mine);
+
   /* overrides only apply to compute layers */
   g_assert_cmpint (bs_exec_run_node (e, 1, &same, err, sizeof err), ==, -1);
   g_free (saved);

@@ -309,11 +309,14 @@ int bs_exec_set_input (bs_exec *x, int index, const float *data, int64_t n, char
                        size_t errlen);
 
 /* Replacements for one run of a compute layer, each of the replaced tensor's
- * shape (NULL = the graph's own). */
+ * shape (NULL = the graph's own); for a Conv, pack (unless NULL) keeps its
+ * weights packed between runs (bs_conv_pack: reset it whenever the weights
+ * or the bias the runs see change). */
 typedef struct {
   const float *input;
   const float *weight;
   const float *bias;
+  bs_conv_pack *pack;
 } bs_layer_override;
 
 /* Run one node (ov only for Conv/Gemm/MatMul; NULL otherwise). */

@@ -90,6 +90,17 @@ void bs_conv2d_fused (const bs_conv_dims *d, const float *x, const float *w, con
  * direct AVX-512); bs_conv_simd (0 or 1) asks for one (at most what the CPU
  * has) and returns what it got. */
 int bs_conv_simd (int want);
+/* The direct loops read the weights packed by output-channel blocks, a copy
+ * made at each call.  A bs_conv_pack keeps that copy between calls for one
+ * set of weights and bias (bs_layer_override.pack): the first call that can
+ * use it fills it (threads may race; one copy wins), later calls with the
+ * same weight and bias pointers and dims read it.  Its owner must call
+ * bs_conv_pack_reset whenever the values behind those pointers change, and
+ * not while a convolution using it runs. */
+typedef struct bs_conv_pack bs_conv_pack;
+bs_conv_pack *bs_conv_pack_new (void);
+void bs_conv_pack_reset (bs_conv_pack *p);
+void bs_conv_pack_free (bs_conv_pack *p);
 /* The same convolution by direct loops, summing in double: the reference. */
 void bs_conv2d_ref (const bs_conv_dims *d, const float *x, const float *w, const float *b,
                     float *y);

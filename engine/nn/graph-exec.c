@@ -191,6 +191,14 @@ bs_exec_run_node (bs_exec *x, int node, const bs_layer_override *ov, char *err, 
     return -1;
   n = &g->nodes[node];
   d = _bs_op_def_get (n->op);
+  if (n->op == BS_OP_CONV && ov && ov->pack)
+    {
+      /* Conv's run, with the packed weights kept */
+      if (_bs_conv_run_fused (n, in, ov->pack, NULL, false, bs_tensor_f32 (out[0]), &x->scratch,
+                              NULL, msg, sizeof msg) < 0)
+        return _bs_nn_fail (err, errlen, "node '%s' (%s): %s", n->name, d->name, msg);
+      return 0;
+    }
   if (d->run (n, g->opset, in, out, &x->scratch, msg, sizeof msg) < 0)
     return _bs_nn_fail (err, errlen, "node '%s' (%s): %s", n->name, d->name, msg);
   return 0;
@@ -208,8 +216,8 @@ same_float_shape (const bs_exec *x, int a, int b)
 #define POOL_BUFFER_FLOATS ((int64_t) 64 * 1024)
 
 static int
-run_with_pool (bs_exec *x, const bs_node *n, const bs_tensor *const *in, const bs_conv_fusion *f,
-               int64_t *zeros, char *err, size_t errlen)
+run_with_pool (bs_exec *x, const bs_node *n, const bs_tensor *const *in, bs_conv_pack *pack,
+               const bs_conv_fusion *f, int64_t *zeros, char *err, size_t errlen)
 {
   const bs_graph *g = x->g;
   const bs_node *pn = &g->nodes[f->pool];
@@ -237,8 +245,8 @@ run_with_pool (bs_exec *x, const bs_node *n, const bs_tensor *const *in, const b
       part.shape.dims[0] = cnt;
       part.data = (float *) bs_tensor_f32 (in[0]) + n0 * per_in;
       mid.dims[0] = cnt;
-      if (_bs_conv_run_fused (n, pin, add ? add + n0 * per : NULL, f->relu, buf, &x->scratch, NULL,
-                              msg, sizeof msg) < 0)
+      if (_bs_conv_run_fused (n, pin, pack, add ? add + n0 * per : NULL, f->relu, buf,
+                              &x->scratch, NULL, msg, sizeof msg) < 0)
         return _bs_nn_fail (err, errlen, "node '%s' (Conv): %s", n->name, msg);
       if (_bs_pool_run_on (pn, &mid, buf, pooled, msg, sizeof msg) < 0)
         return _bs_nn_fail (err, errlen, "node '%s' (MaxPool): %s", pn->name, msg);
@@ -281,13 +289,14 @@ bs_exec_run_conv_fused (bs_exec *x, int node, const bs_layer_override *ov,
     *zeros = 0;
   if (f->pool < 0)
     {
-      if (_bs_conv_run_fused (n, in, f->add >= 0 ? bs_tensor_f32 (&x->bufs[f->add]) : NULL,
-                              f->relu, bs_tensor_f32 (&x->bufs[f->out]), &x->scratch, zeros, msg,
+      if (_bs_conv_run_fused (n, in, ov ? ov->pack : NULL,
+                              f->add >= 0 ? bs_tensor_f32 (&x->bufs[f->add]) : NULL, f->relu,
+                              bs_tensor_f32 (&x->bufs[f->out]), &x->scratch, zeros, msg,
                               sizeof msg) < 0)
         return _bs_nn_fail (err, errlen, "node '%s' (Conv): %s", n->name, msg);
       return 0;
     }
-  return run_with_pool (x, n, in, f, zeros, err, errlen);
+  return run_with_pool (x, n, in, ov ? ov->pack : NULL, f, zeros, err, errlen);
 }
 
 int

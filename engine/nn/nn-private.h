@@ -112,16 +112,20 @@ int _bs_pool_run_on (const bs_node *n, const bs_shape *in_shape, const float *x,
                      char *err, size_t errlen);
 /* bs_conv2d_fused, adding to *zeros (unless NULL) how many of the outputs
  * it wrote are zero (either sign), counted while they are in registers or
- * in the cache. */
+ * in the cache; pack (unless NULL) keeps the direct loops' packed weights
+ * between calls. */
 void _bs_conv2d_count (const bs_conv_dims *d, const float *x, const float *w, const float *b,
-                       const float *add, bool relu, float *y, float *scratch, int64_t *zeros);
+                       bs_conv_pack *pack, const float *add, bool relu, float *y, float *scratch,
+                       int64_t *zeros);
 /* Conv node n on in[] (x, w, optional b) into y with bs_conv2d_fused's
- * epilogue; zeros as for _bs_conv2d_count. */
-int _bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, const float *add, bool relu,
-                        float *y, _bs_scratch *s, int64_t *zeros, char *err, size_t errlen);
+ * epilogue; pack and zeros as for _bs_conv2d_count. */
+int _bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, bs_conv_pack *pack,
+                        const float *add, bool relu, float *y, _bs_scratch *s, int64_t *zeros,
+                        char *err, size_t errlen);
 size_t _bs_conv_direct_scratch (const bs_conv_dims *d);
 void _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const float *b,
-                      const float *add, bool relu, float *y, float *scratch, int64_t *zeros);
+                      bs_conv_pack *pack, const float *add, bool relu, float *y, float *scratch,
+                      int64_t *zeros);
 int _bs_conv_dims (const bs_node *n, const bs_shape *x, const bs_shape *w, bs_conv_dims *d,
                    char *err, size_t errlen);
 

@@ -92,6 +92,43 @@ _bs_conv_direct_ok (const bs_conv_dims *d)
          && d->c * hp * wp + slack < INT32_MAX;
 }
 
+/* Packed weights kept between calls (bs_conv_pack): the weights and bias
+ * they were made from, their geometry, then wpk and bpk as pack_weights
+ * writes them, 64-byte aligned. */
+typedef struct {
+  const float *w, *b;
+  int64_t k, m, width;
+  float *wpk, *bpk;
+} packed;
+
+struct bs_conv_pack {
+  _Atomic (packed *) p;
+};
+
+bs_conv_pack *
+bs_conv_pack_new (void)
+{
+  bs_conv_pack *p = malloc (sizeof *p);
+
+  if (p)
+    atomic_init (&p->p, NULL);
+  return p;
+}
+
+void
+bs_conv_pack_reset (bs_conv_pack *p)
+{
+  if (p)
+    free (atomic_exchange (&p->p, NULL));
+}
+
+void
+bs_conv_pack_free (bs_conv_pack *p)
+{
+  bs_conv_pack_reset (p);
+  free (p);
+}
+
 /* Convolutions of at most PV_TAPS taps per output (a 1-channel stem, 1 × 1
  * projections) take the pixels' path: their tiles would spend more time in
  * the transposes than in the multiply-adds. */
@@ -156,6 +193,53 @@ pack_weights (const bs_conv_dims *d, const float *w, const float *b, int64_t wid
       }
   for (int64_t m = 0; m < nb * width; m++)
     bpk[m] = m < d->m && b ? b[m] : 0.0f;
+}
+
+/* d's weights packed width channels wide: from pack when it holds them (or
+ * can be made to), else packed into wpk_tmp / bpk_tmp. */
+static void
+packed_weights (const bs_conv_dims *d, const float *w, const float *b, int64_t width,
+                bs_conv_pack *pack, float *wpk_tmp, float *bpk_tmp, const float **wpk,
+                const float **bpk)
+{
+  int64_t k = d->c * d->g.kh * d->g.kw, nb = (d->m + width - 1) / width;
+  packed *p = pack ? atomic_load_explicit (&pack->p, memory_order_acquire) : NULL;
+
+  if (pack && !p)
+    {
+      packed *mine = malloc (sizeof *mine + (size_t) (nb * width * (k + 1) + 16) * sizeof (float));
+      packed *none = NULL;
+      if (mine)
+        {
+          mine->w = w;
+          mine->b = b;
+          mine->k = k;
+          mine->m = d->m;
+          mine->width = width;
+          mine->wpk = (float *) (((uintptr_t) (mine + 1) + 63) & ~(uintptr_t) 63);
+          mine->bpk = mine->wpk + nb * width * k;
+          pack_weights (d, w, b, width, mine->wpk, mine->bpk);
+          if (atomic_compare_exchange_strong_explicit (&pack->p, &none, mine,
+                                                       memory_order_acq_rel,
+                                                       memory_order_acquire))
+            p = mine;
+          else
+            {
+              /* another thread's copy won */
+              free (mine);
+              p = none;
+            }
+        }
+    }
+  if (p && p->w == w && p->b == b && p->k == k && p->m == d->m && p->width == width)
+    {
+      *wpk = p->wpk;
+      *bpk = p->bpk;
+      return;
+    }
+  pack_weights (d, w, b, width, wpk_tmp, bpk_tmp);
+  *wpk = wpk_tmp;
+  *bpk = bpk_tmp;
 }
 
 /* Tap (c, ky, kx)'s input offset in an image of hp × wp per channel. */
@@ -552,22 +636,24 @@ pixel_image (const pixel_geom *t, const float *base, float *y, const float *add,
 
 static void
 conv_pixels (const bs_conv_dims *d, const float *x, const float *w, const float *b,
-             const float *add, bool relu, float *y, float *scratch, int64_t *zeros)
+             bs_conv_pack *pack, const float *add, bool relu, float *y, float *scratch,
+             int64_t *zeros)
 {
   const bs_geom *g = &d->g;
   int64_t hp, wp, slack, k = d->c * g->kh * g->kw, p = g->oh * g->ow;
   int64_t nmb = (d->m + PV_MB - 1) / PV_MB;
   bool pad = has_padding (g);
   float *X = (float *) (((uintptr_t) scratch + 63) & ~(uintptr_t) 63);
-  float *wpk = X + k * 16 * PV_NP, *bpk = wpk + nmb * PV_MB * k;
-  int32_t *tap = (int32_t *) (bpk + nmb * PV_MB);
+  float *wtmp = X + k * 16 * PV_NP, *btmp = wtmp + nmb * PV_MB * k;
+  const float *wpk, *bpk;
+  int32_t *tap = (int32_t *) (btmp + nmb * PV_MB);
   float *xp = (float *) (tap + k);
   pixel_geom t;
 
   /* (without padding the taps read the image where it lies: hp × wp is
    * then ih × iw) */
   padded (g, &hp, &wp, &slack);
-  pack_weights (d, w, b, PV_MB, wpk, bpk);
+  packed_weights (d, w, b, PV_MB, pack, wtmp, btmp, &wpk, &bpk);
   tap_offsets (d, hp, wp, tap);
   if (pad)
     memset (xp, 0, (size_t) (d->c * hp * wp + slack) * sizeof *xp);
@@ -596,24 +682,26 @@ conv_pixels (const bs_conv_dims *d, const float *x, const float *w, const float 
 
 void
 _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const float *b,
-                 const float *add, bool relu, float *y, float *scratch, int64_t *zeros)
+                 bs_conv_pack *pack, const float *add, bool relu, float *y, float *scratch,
+                 int64_t *zeros)
 {
 #ifdef HAVE_X86
   if (pixels_path (d))
     {
-      conv_pixels (d, x, w, b, add, relu, y, scratch, zeros);
+      conv_pixels (d, x, w, b, pack, add, relu, y, scratch, zeros);
       return;
     }
   const bs_geom *g = &d->g;
   int64_t hp, wp, slack, k = d->c * g->kh * g->kw, bw = block_width (d);
   int64_t nob = (d->m + bw - 1) / bw, p = g->oh * g->ow;
-  float *wpk = (float *) (((uintptr_t) scratch + 63) & ~(uintptr_t) 63);
-  float *bpk = wpk + nob * bw * k, *xp = bpk + nob * bw + k;
-  int32_t *tap = (int32_t *) (bpk + nob * bw);
+  float *wtmp = (float *) (((uintptr_t) scratch + 63) & ~(uintptr_t) 63);
+  float *btmp = wtmp + nob * bw * k, *xp = btmp + nob * bw + k;
+  int32_t *tap = (int32_t *) (btmp + nob * bw);
+  const float *wpk, *bpk;
   tile_geom t;
 
   padded (g, &hp, &wp, &slack);
-  pack_weights (d, w, b, bw, wpk, bpk);
+  packed_weights (d, w, b, bw, pack, wtmp, btmp, &wpk, &bpk);
   /* the padding and the slack stay zero; each image fills the inside */
   memset (xp, 0, (size_t) (d->c * hp * wp + slack) * sizeof *xp);
   tap_offsets (d, hp, wp, tap);
@@ -635,7 +723,7 @@ _bs_conv_direct (const bs_conv_dims *d, const float *x, const float *w, const fl
     }
 #else
   (void) d, (void) x, (void) w, (void) b, (void) add, (void) relu, (void) y, (void) scratch;
-  (void) zeros;
+  (void) pack, (void) zeros;
   abort ();   /* _bs_conv_direct_ok said no */
 #endif
 }

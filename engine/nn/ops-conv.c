@@ -331,12 +331,13 @@ void
 bs_conv2d_fused (const bs_conv_dims *d, const float *x, const float *w, const float *b,
                  const float *add, bool relu, float *y, float *scratch)
 {
-  _bs_conv2d_count (d, x, w, b, add, relu, y, scratch, NULL);
+  _bs_conv2d_count (d, x, w, b, NULL, add, relu, y, scratch, NULL);
 }
 
 void
 _bs_conv2d_count (const bs_conv_dims *d, const float *x, const float *w, const float *b,
-                  const float *add, bool relu, float *y, float *scratch, int64_t *zeros)
+                  bs_conv_pack *pack, const float *add, bool relu, float *y, float *scratch,
+                  int64_t *zeros)
 {
   const bs_geom *g = &d->g;
   int64_t cg = d->c / d->group, mg = d->m / d->group;
@@ -346,7 +347,7 @@ _bs_conv2d_count (const bs_conv_dims *d, const float *x, const float *w, const f
 
   if (_bs_conv_direct_ok (d))
     {
-      _bs_conv_direct (d, x, w, b, add, relu, y, scratch, zeros);
+      _bs_conv_direct (d, x, w, b, pack, add, relu, y, scratch, zeros);
       return;
     }
   /* scratch: patches [k × nb·p], product [mg × nb·p] (nb > 1), phases (it
@@ -508,8 +509,9 @@ conv_infer (const bs_node *n, int opset, const bs_shape *const *in, const bs_ten
 }
 
 int
-_bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, const float *add, bool relu,
-                    float *y, _bs_scratch *s, int64_t *zeros, char *err, size_t errlen)
+_bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, bs_conv_pack *pack,
+                    const float *add, bool relu, float *y, _bs_scratch *s, int64_t *zeros,
+                    char *err, size_t errlen)
 {
   bs_conv_dims d;
   float *scratch = NULL;
@@ -521,8 +523,8 @@ _bs_conv_run_fused (const bs_node *n, const bs_tensor *const *in, const float *a
   if (need && !(scratch = _bs_scratch_get (s, need)))
     return _bs_nn_fail (err, errlen, "out of memory for im2col");
   _bs_conv2d_count (&d, bs_tensor_f32 (in[0]), bs_tensor_f32 (in[1]),
-                    n->n_inputs > 2 && in[2] ? bs_tensor_f32 (in[2]) : NULL, add, relu, y,
-                    scratch, zeros);
+                    n->n_inputs > 2 && in[2] ? bs_tensor_f32 (in[2]) : NULL, pack, add, relu,
+                    y, scratch, zeros);
   return 0;
 }
 
@@ -531,7 +533,8 @@ conv_run (const bs_node *n, int opset, const bs_tensor *const *in, bs_tensor *co
           _bs_scratch *s, char *err, size_t errlen)
 {
   (void) opset;
-  return _bs_conv_run_fused (n, in, NULL, false, bs_tensor_f32 (out[0]), s, NULL, err, errlen);
+  return _bs_conv_run_fused (n, in, NULL, NULL, false, bs_tensor_f32 (out[0]), s, NULL, err,
+                             errlen);
 }
 
 const _bs_op_def _bs_op_conv = {

@@ -332,6 +332,9 @@ _bs_ev_quantize_weights (bs_evaluator *ev, int j, const bs_layer_config *lc, cha
   if (bs_format_parse (lc->weight, &f, err, errlen) < 0)
     return -1;
   scaling = _bs_ev_scaling (&f, lc->scaling);
+  /* qw changes below (and on failure means nothing) */
+  L->q_key[0] = '\0';
+  bs_conv_pack_reset (L->pack);
   if (!L->qw)
     {
       /* the exact path's weights share qw's allocation (eval-private.h) */

@@ -29,6 +29,9 @@ typedef struct {
   /* the quantized weights last made, and for which choice */
   char q_key[160];
   float *qw;
+  /* qw packed for the direct Conv loops, made by the first run that needs
+   * it (NULL for other layers); reset whenever qw changes */
+  bs_conv_pack *pack;
   double q_scale;            /* per-layer scale (channel/block: the largest) */
   double q_sqnr;
   int64_t q_zeros;
