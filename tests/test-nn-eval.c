@@ -633,7 +633,7 @@ test_threads_independent (void)
 }
 
 /* With the default chunk a network of few Gemm weights runs the images past
- * the statistics' in chunks of 16 (eval.c): the same result as chunks of
+ * the statistics' in chunks of 8 (eval.c): the same result as chunks of
  * 64 throughout (the statistics' images chunked alike), also when a second
  * configuration restarts from layer 1 out of the prefix cache. */
 static void

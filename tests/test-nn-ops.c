@@ -451,6 +451,12 @@ test_conv_direct_bits (void)
                      "7 x 7 outputs without padding");
   check_direct_bits ((bs_conv_dims[]) { conv_dims (1, 4, 8, 1, 12, 12, 3, 1, 0, 1) }, 19, true,
                      "10 x 10 outputs without padding");
+  /* padding wider than a vector: padded rows of 37 and 53 floats, whose
+   * first vectors hold no image value, tiles and pixels */
+  check_direct_bits ((bs_conv_dims[]) { conv_dims (2, 6, 20, 1, 3, 19, 3, 1, 17, 1) }, 22, true,
+                     "padding of 17, 19 columns");
+  check_direct_bits ((bs_conv_dims[]) { conv_dims (1, 2, 9, 1, 5, 3, 3, 2, 17, 2) }, 25, true,
+                     "padding of 17, 3 columns, stride 2, dilation 2");
   for (int t = 0; t < 160; t++)
     {
       bs_window win = { 0 };
@@ -777,6 +783,31 @@ test_global_avgpool (void)
   check ("GlobalAveragePool", 11, 1, NAMES ("x0"), &x, 0, NULL, 0, NULL, 4, D (1, 2, 1, 1),
          F (2.5f, 6.5f), "gap");
   bs_tensor_clear (&x);
+
+  /* 21 planes of 7 x 7 (the ResNet's), each mean the cells summed in
+   * order in double, divided, rounded to float.  The order shows: each
+   * plane has +2^60 and -2^60 side by side at a random place, which wipe
+   * out the sum before them (another order keeps another part) */
+  bs_test_rng r = { 77 };
+  enum { NC = 21, HW = 49 };
+  float *v = g_new (float, NC * HW), y[NC];
+  for (int i = 0; i < NC * HW; i++)
+    v[i] = (float) ldexp (bs_test_rng_uniform (&r) - 0.5, (int) (bs_test_rng_next (&r) % 9));
+  for (int p = 0; p < NC; p++)
+    {
+      int a = 1 + (int) (bs_test_rng_next (&r) % (HW - 3));
+      v[p * HW + a] = 0x1p60f;
+      v[p * HW + a + 1] = -0x1p60f;
+    }
+  bs_global_avgpool (NC, HW, v, y);
+  for (int p = 0; p < NC; p++)
+    {
+      double sum = 0;
+      for (int i = 0; i < HW; i++)
+        sum += v[p * HW + i];
+      bs_assert_same (y[p], (float) (sum / HW), "plane %d", p);
+    }
+  g_free (v);
 }
 
 /* Shapes -------------------------------------------------------------------------- */

@@ -169,7 +169,22 @@ bs_avgpool2d (const bs_geom *g, bool count_include_pad, int64_t nc, const float 
 void
 bs_global_avgpool (int64_t nc, int64_t hw, const float *x, float *y)
 {
-  for (int64_t p = 0; p < nc; p++)
+  enum { LANES = 8 };
+  int64_t p = 0;
+
+  /* eight planes side by side, each summed in its own order: eight chains
+   * of dependent additions at once instead of one (a plane of 49 cells
+   * took 49 additions' latency; 2 % of a ResNet run) */
+  for (; p + LANES <= nc; p += LANES)
+    {
+      double sum[LANES] = { 0 };
+      for (int64_t i = 0; i < hw; i++)
+        for (int l = 0; l < LANES; l++)
+          sum[l] += x[(p + l) * hw + i];
+      for (int l = 0; l < LANES; l++)
+        y[p + l] = hw ? (float) (sum[l] / (double) hw) : 0.0f;
+    }
+  for (; p < nc; p++)
     {
       double sum = 0;
       for (int64_t i = 0; i < hw; i++)
