@@ -150,7 +150,8 @@ pragma_int (sqlite3 *db, const char *sql)
 
 /* Look at a file before letting SQLite write to it: the header must be
  * SQLite's; an existing database must be ours (or empty), not newer than we
- * know, and pass a quick integrity check.  Read-only: nothing is modified. */
+ * know, and pass a quick integrity check.  Read-only: nothing is modified —
+ * except by SQLite's crash recovery when a writer was killed mid-transaction. */
 static gboolean
 check_existing (const char *path, GError **error)
 {
@@ -197,6 +198,22 @@ check_existing (const char *path, GError **error)
     }
   sqlite3_busy_timeout (db, 5000);
   app_id = pragma_int (db, "PRAGMA application_id");
+  if (app_id < 0 && (sqlite3_errcode (db) & 0xff) == SQLITE_READONLY)
+    {
+      /* A writer died mid-transaction (a hot journal to roll back, a WAL
+       * index to rebuild): SQLite's own recovery needs a connection that
+       * may write, and gives back the last committed state. */
+      sqlite3_close (db);
+      db = NULL;
+      if (sqlite3_open_v2 (uri, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        {
+          g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_SQLITE, "%s: %s", path,
+                       db ? sqlite3_errmsg (db) : "cannot open");
+          goto out;
+        }
+      sqlite3_busy_timeout (db, 5000);
+      app_id = pragma_int (db, "PRAGMA application_id");
+    }
   version = pragma_int (db, "PRAGMA user_version");
   tables = pragma_int (db, "SELECT count(*) FROM sqlite_schema");
   if (app_id < 0 || version < 0 || tables < 0)

@@ -238,6 +238,59 @@ test_refuse_truncated (Fixture *fx, gconstpointer data)
   assert_refused_untouched (fx->path, BS_STORE_ERROR_CORRUPT);
 }
 
+/* A writer killed in the middle of a transaction that had already spilled
+ * into the file (a hot rollback journal left beside it — what a writer
+ * killed while creating the database leaves): opening takes SQLite's
+ * recovery, not a "damaged database", and gives the last committed state. */
+static void
+test_hot_journal (Fixture *fx, gconstpointer data)
+{
+  pid_t pid;
+  int status;
+  g_autofree char *journal = g_strconcat (fx->path, "-journal", NULL);
+
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BsStore) store = bs_store_open (fx->path, &error);
+    g_assert_no_error (error);
+    new_sweep (store, "kept", NULL);
+  }
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      sqlite3 *db = NULL;
+      if (sqlite3_open (fx->path, &db) != SQLITE_OK
+          || sqlite3_exec (db, "PRAGMA journal_mode = DELETE; PRAGMA cache_size = 2; BEGIN;"
+                               "CREATE TABLE junk (x); INSERT INTO junk SELECT randomblob (900)"
+                               " FROM (WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1"
+                               " FROM n WHERE i < 400) SELECT i FROM n);", NULL, NULL, NULL)
+             != SQLITE_OK)
+        _exit (3);
+      raise (SIGKILL);
+      _exit (4);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_true (g_file_test (journal, G_FILE_TEST_EXISTS));
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (BsStore) store = bs_store_open (fx->path, &error);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_open (fx->path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT (SELECT count(*) FROM sqlite_schema WHERE "
+                                         "name = 'junk'), (SELECT count(*) FROM sweeps)", -1,
+                                         &st, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (st), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (st, 0), ==, 0);
+    g_assert_cmpint (sqlite3_column_int (st, 1), ==, 1);
+    sqlite3_finalize (st);
+    sqlite3_close (db);
+  }
+}
+
 /* A writer killed with SIGKILL at random moments: the database stays
  * consistent — every stored configuration has all its layers, every result
  * its configuration — and opens cleanly. */
@@ -357,6 +410,7 @@ main (int argc, char **argv)
   ADD ("/app/store/refuse/newer", test_refuse_newer);
   ADD ("/app/store/refuse/damaged", test_refuse_truncated);
   ADD ("/app/store/kill9-consistent", test_kill9);
+  ADD ("/app/store/hot-journal-recovered", test_hot_journal);
   ADD ("/app/store/two-writers", test_two_writers);
   return g_test_run ();
 }
