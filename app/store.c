@@ -148,6 +148,24 @@ pragma_int (sqlite3 *db, const char *sql)
   return v;
 }
 
+/* A connection to path for check_existing (flags: SQLITE_OPEN_READONLY or
+ * READWRITE, never CREATE), or NULL with error set. */
+static sqlite3 *
+probe_open (const char *path, int flags, GError **error)
+{
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (path, &db, flags, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_SQLITE, "%s: %s", path,
+                   db ? sqlite3_errmsg (db) : "cannot open");
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_busy_timeout (db, 5000);
+  return db;
+}
+
 /* Look at a file before letting SQLite write to it: the header must be
  * SQLite's; an existing database must be ours (or empty), not newer than we
  * know, and pass a quick integrity check.  Read-only: nothing is modified —
@@ -163,7 +181,6 @@ check_existing (const char *path, GError **error)
   sqlite3 *db = NULL;
   gint64 app_id, version, tables;
   gboolean ok = FALSE;
-  g_autofree char *uri = NULL;
 
   in = g_file_read (file, NULL, &local);
   if (!in)
@@ -189,14 +206,8 @@ check_existing (const char *path, GError **error)
       return FALSE;
     }
 
-  uri = g_strdup (path);
-  if (sqlite3_open_v2 (uri, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-    {
-      g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_SQLITE, "%s: %s", path,
-                   db ? sqlite3_errmsg (db) : "cannot open");
-      goto out;
-    }
-  sqlite3_busy_timeout (db, 5000);
+  if (!(db = probe_open (path, SQLITE_OPEN_READONLY, error)))
+    goto out;
   app_id = pragma_int (db, "PRAGMA application_id");
   if (app_id < 0 && (sqlite3_errcode (db) & 0xff) == SQLITE_READONLY)
     {
@@ -204,14 +215,8 @@ check_existing (const char *path, GError **error)
        * index to rebuild): SQLite's own recovery needs a connection that
        * may write, and gives back the last committed state. */
       sqlite3_close (db);
-      db = NULL;
-      if (sqlite3_open_v2 (uri, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-        {
-          g_set_error (error, BS_STORE_ERROR, BS_STORE_ERROR_NOT_SQLITE, "%s: %s", path,
-                       db ? sqlite3_errmsg (db) : "cannot open");
-          goto out;
-        }
-      sqlite3_busy_timeout (db, 5000);
+      if (!(db = probe_open (path, SQLITE_OPEN_READWRITE, error)))
+        goto out;
       app_id = pragma_int (db, "PRAGMA application_id");
     }
   version = pragma_int (db, "PRAGMA user_version");

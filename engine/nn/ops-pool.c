@@ -174,7 +174,9 @@ bs_global_avgpool (int64_t nc, int64_t hw, const float *x, float *y)
 
   /* eight planes side by side, each summed in its own order: eight chains
    * of dependent additions at once instead of one (a plane of 49 cells
-   * took 49 additions' latency; 2 % of a ResNet run) */
+   * took 49 additions' latency; 2 % of a ResNet run).  The last planes
+   * one at a time: one loop with a lane count known only at run time was
+   * as slow as before. */
   for (; p + LANES <= nc; p += LANES)
     {
       double sum[LANES] = { 0 };

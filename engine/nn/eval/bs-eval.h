@@ -57,7 +57,7 @@ typedef enum {
 
 typedef struct {
   int n_threads;          /* 0 = online CPUs */
-  int64_t chunk;          /* images per chunk; 0 = 64, or 16 past the
+  int64_t chunk;          /* images per chunk; 0 = 64, or 8 past the
                            * statistics' images on the fake-quant path when
                            * the model's Gemm/MatMul weights are few (below) */
   int64_t limit;          /* test images used (the first `limit`); 0 = all */
